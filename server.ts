@@ -17,7 +17,7 @@ import { startWorkers } from "./lib/workers/start-workers";
  */
 async function main() {
   const dev = process.argv.includes("--dev");
-  process.env.NODE_ENV ??= dev ? "development" : "production";
+  (process.env as Record<string, string>).NODE_ENV ??= dev ? "development" : "production";
   const cleanup: Array<() => Promise<void> | void> = [];
 
   if (!process.env.DATABASE_URL) {

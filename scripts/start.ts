@@ -53,5 +53,5 @@ if (!fresh || process.argv.includes("--build")) {
   fs.writeFileSync(stampFile, stamp);
 }
 
-process.env.NODE_ENV = "production";
+(process.env as Record<string, string>).NODE_ENV = "production";
 await import("../server");
