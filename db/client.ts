@@ -9,7 +9,9 @@ export type DbOrTx = Db | Tx;
 
 type Holder = { db?: Db; sql?: postgres.Sql; url?: string };
 // Held on globalThis: route handlers bundled by Next and server.ts load separate copies of this module.
-const holder: Holder = ((globalThis as { __waDb?: Holder }).__waDb ??= {});
+const g = globalThis as { __waDb?: Holder };
+g.__waDb ??= {};
+const holder: Holder = g.__waDb;
 
 export function databaseUrl(): string {
   const url = process.env.DATABASE_URL;

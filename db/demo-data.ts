@@ -65,7 +65,12 @@ export const DEMO_TEMPLATES: DemoTemplate[] = [
       {
         type: "BODY",
         text: "Hi {{first_name}}, we are following up on your request {{ticket}}. Reply here to continue.",
-        example: { body_text_named_params: [{ param_name: "first_name", example: "Maria" }, { param_name: "ticket", example: "#88" }] },
+        example: {
+          body_text_named_params: [
+            { param_name: "first_name", example: "Maria" },
+            { param_name: "ticket", example: "#88" },
+          ],
+        },
       },
     ],
   },
@@ -97,7 +102,9 @@ export const DEMO_TEMPLATES: DemoTemplate[] = [
     language: "en_US",
     category: "MARKETING",
     status: "PENDING",
-    components: [{ type: "BODY", text: "Black Friday is coming, {{1}}!", example: { body_text: [["Maria"]] } }],
+    components: [
+      { type: "BODY", text: "Black Friday is coming, {{1}}!", example: { body_text: [["Maria"]] } },
+    ],
   },
   {
     name: "win_back_offer",

@@ -77,8 +77,18 @@ async function seedDemo(tx: Tx, now: Date) {
 
   await tx.insert(prices).values(
     DEFAULT_PRICE_ROWS.flatMap((p) => [
-      { model: "cbp" as const, category: p.category, micros: p.micros, effectiveFrom: new Date("2023-06-01T00:00:00Z") },
-      { model: "pmp" as const, category: p.category, micros: p.micros, effectiveFrom: new Date("2025-07-01T00:00:00Z") },
+      {
+        model: "cbp" as const,
+        category: p.category,
+        micros: p.micros,
+        effectiveFrom: new Date("2023-06-01T00:00:00Z"),
+      },
+      {
+        model: "pmp" as const,
+        category: p.category,
+        micros: p.micros,
+        effectiveFrom: new Date("2025-07-01T00:00:00Z"),
+      },
     ]),
   );
 
@@ -148,7 +158,14 @@ async function seedDemo(tx: Tx, now: Date) {
         templateCategory: m.template?.category ?? null,
         templateParams: m.template?.params ?? null,
         wamid: wamid(),
-        status: m.dir === "in" ? "received" : m.read !== undefined ? "read" : m.delivered !== undefined ? "delivered" : "sent",
+        status:
+          m.dir === "in"
+            ? "received"
+            : m.read !== undefined
+              ? "read"
+              : m.delivered !== undefined
+                ? "delivered"
+                : "sent",
         senderUserId: m.dir === "out" ? (m.by ?? null) : null,
         at: t(m.at),
         sentAt: m.dir === "out" ? t(m.at) : null,
@@ -168,7 +185,14 @@ async function seedDemo(tx: Tx, now: Date) {
     assigneeId: agent1.id,
     messages: [
       { dir: "in", at: -50 * MIN, text: "Hi! My order #1042 hasn't arrived yet." },
-      { dir: "out", at: -45 * MIN, text: "Hi Maria, let me check that for you.", delivered: -45 * MIN + 2000, read: -44 * MIN, by: agent1.id },
+      {
+        dir: "out",
+        at: -45 * MIN,
+        text: "Hi Maria, let me check that for you.",
+        delivered: -45 * MIN + 2000,
+        read: -44 * MIN,
+        by: agent1.id,
+      },
       { dir: "in", at: -40 * MIN, text: "Thanks, it was due yesterday." },
     ],
     unread: 1,
@@ -189,7 +213,13 @@ async function seedDemo(tx: Tx, now: Date) {
     assigneeId: agent1.id,
     messages: [
       { dir: "in", at: -(24 * HOUR) + 90_000, text: "Can I change the delivery address?" },
-      { dir: "out", at: -(23 * HOUR), text: "Sure — what is the new address?", delivered: -(23 * HOUR) + 3000, by: agent1.id },
+      {
+        dir: "out",
+        at: -(23 * HOUR),
+        text: "Sure — what is the new address?",
+        delivered: -(23 * HOUR) + 3000,
+        by: agent1.id,
+      },
     ],
   });
   // Window closed three days ago: only templates can be sent.
@@ -200,7 +230,14 @@ async function seedDemo(tx: Tx, now: Date) {
     status: "pending",
     messages: [
       { dir: "in", at: -(72 * HOUR), text: "I need a copy of my invoice." },
-      { dir: "out", at: -(71 * HOUR), text: "Sent to your e-mail, Pedro!", delivered: -(71 * HOUR) + 2000, read: -(70 * HOUR), by: agent2.id },
+      {
+        dir: "out",
+        at: -(71 * HOUR),
+        text: "Sent to your e-mail, Pedro!",
+        delivered: -(71 * HOUR) + 2000,
+        read: -(70 * HOUR),
+        by: agent2.id,
+      },
     ],
   });
   // Arrived from a Click-to-WhatsApp ad and answered: free entry point for 72h.
@@ -223,7 +260,14 @@ async function seedDemo(tx: Tx, now: Date) {
           media_type: "image",
         },
       },
-      { dir: "out", at: -(110 * MIN), text: "Of course! They start at R$19.", delivered: -(110 * MIN) + 1500, read: -(100 * MIN), by: agent2.id },
+      {
+        dir: "out",
+        at: -(110 * MIN),
+        text: "Of course! They start at R$19.",
+        delivered: -(110 * MIN) + 1500,
+        read: -(100 * MIN),
+        by: agent2.id,
+      },
     ],
   });
   // Business-initiated: a marketing template delivered, the customer never wrote.
@@ -250,7 +294,13 @@ async function seedDemo(tx: Tx, now: Date) {
     status: "resolved",
     messages: [
       { dir: "in", at: -(7 * 24 * HOUR), text: "Obrigada, problema resolvido!" },
-      { dir: "out", at: -(7 * 24 * HOUR) + 5 * MIN, text: "Que bom! Até logo.", delivered: -(7 * 24 * HOUR) + 5 * MIN + 1000, by: agent2.id },
+      {
+        dir: "out",
+        at: -(7 * 24 * HOUR) + 5 * MIN,
+        text: "Que bom! Até logo.",
+        delivered: -(7 * 24 * HOUR) + 5 * MIN + 1000,
+        by: agent2.id,
+      },
     ],
   });
   // Sales inbox: agent2 is not a member.

@@ -17,7 +17,8 @@ const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port });
 try {
   await runMigrations(pg.url);
   const sql = postgres(pg.url, { max: 1 });
-  const [row] = await sql`select count(*)::int as tables from information_schema.tables where table_schema = 'public'`;
+  const [row] =
+    await sql`select count(*)::int as tables from information_schema.tables where table_schema = 'public'`;
   await sql.end();
   if (row.tables < 10) throw new Error(`expected the schema's tables, found ${row.tables}`);
   console.log(`embedded PostgreSQL ok: ${row.tables} tables, ${Math.round(performance.now() - t0)} ms`);

@@ -50,7 +50,9 @@ export async function loadContactEvents(
     .from(messages)
     .innerJoin(threads, eq(threads.id, messages.threadId))
     .innerJoin(inboxes, eq(inboxes.id, threads.inboxId))
-    .where(and(eq(threads.contactId, args.contactId), eq(inboxes.wabaId, args.wabaId), ne(messages.type, "note")))
+    .where(
+      and(eq(threads.contactId, args.contactId), eq(inboxes.wabaId, args.wabaId), ne(messages.type, "note")),
+    )
     .orderBy(asc(messages.at), asc(messages.createdAt));
 
   const events: EngineEvent[] = [];
@@ -69,7 +71,8 @@ export async function loadContactEvents(
       kind: r.type === "template" ? "template" : "text",
       category: r.templateCategory,
     });
-    if (r.deliveredAt) events.push({ type: "status", at: r.deliveredAt.getTime(), id: r.id, status: "delivered" });
+    if (r.deliveredAt)
+      events.push({ type: "status", at: r.deliveredAt.getTime(), id: r.id, status: "delivered" });
     if (r.readAt) events.push({ type: "status", at: r.readAt.getTime(), id: r.id, status: "read" });
     if (r.failedAt) events.push({ type: "status", at: r.failedAt.getTime(), id: r.id, status: "failed" });
     refs.set(r.id, {

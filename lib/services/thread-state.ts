@@ -19,7 +19,11 @@ const toDate = (ms: number | null) => (ms === null ? null : new Date(ms));
  * free tier) and every delivered message's per-message verdict (PMP).
  * Call inside the transaction that changed the thread's messages or statuses.
  */
-export async function refreshThreadState(tx: DbOrTx, threadId: string, now = new Date()): Promise<ThreadWindows> {
+export async function refreshThreadState(
+  tx: DbOrTx,
+  threadId: string,
+  now = new Date(),
+): Promise<ThreadWindows> {
   const [t] = await tx
     .select({
       id: threads.id,
@@ -104,18 +108,22 @@ export async function refreshThreadState(tx: DbOrTx, threadId: string, now = new
   // PMP verdict per delivered message (stored whatever the model, so the dashboard can show both).
   const pmp = priceMessages(
     state.messages.map((m) => ({ ...m, accountId: t.wabaId, waId: t.waId })),
-    (category, at, waId, monthlyVolume) => priceFor(table, { model: "pmp", category, at, waId, monthlyVolume }),
+    (category, at, waId, monthlyVolume) =>
+      priceFor(table, { model: "pmp", category, at, waId, monthlyVolume }),
   );
   const delivered = new Set(pmp.map((m) => m.id));
   for (const m of pmp) {
     const ref = refs.get(m.id);
-    if (ref && ref.costType === m.type && ref.costMicros === m.costMicros && ref.costCategory === m.category) continue;
+    if (ref && ref.costType === m.type && ref.costMicros === m.costMicros && ref.costCategory === m.category)
+      continue;
     await tx
       .update(messages)
       .set({ costCategory: m.category, costType: m.type, costMicros: m.costMicros })
       .where(eq(messages.id, m.id));
   }
-  const undelivered = [...refs.values()].filter((r) => !delivered.has(r.id) && r.costType !== null).map((r) => r.id);
+  const undelivered = [...refs.values()]
+    .filter((r) => !delivered.has(r.id) && r.costType !== null)
+    .map((r) => r.id);
   if (undelivered.length > 0) {
     await tx
       .update(messages)

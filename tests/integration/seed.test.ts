@@ -41,7 +41,11 @@ describe("demo seed", () => {
     ]);
 
     const rows = await db
-      .select({ name: schema.contacts.profileName, csw: schema.threads.cswExpiresAt, fep: schema.threads.fepExpiresAt })
+      .select({
+        name: schema.contacts.profileName,
+        csw: schema.threads.cswExpiresAt,
+        fep: schema.threads.fepExpiresAt,
+      })
       .from(schema.threads)
       .innerJoin(schema.contacts, eq(schema.contacts.id, schema.threads.contactId))
       .orderBy(asc(schema.contacts.profileName));
