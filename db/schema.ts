@@ -178,6 +178,10 @@ export const messages = pgTable(
   (t) => [
     index("messages_thread_at_idx").on(t.threadId, t.at.desc()),
     index("messages_outbox_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    // Inbound media still to download: the worker polls it every second, so it must not scan messages.
+    index("messages_media_pending_idx")
+      .on(t.at)
+      .where(sql`${t.direction} = 'inbound' and ${t.mediaId} is not null and ${t.mediaPath} is null`),
     uniqueIndex("messages_client_id_uq").on(t.clientId),
   ],
 );
@@ -226,6 +230,64 @@ export const billingConversations = pgTable(
     index("billing_conv_opened_idx").on(t.openedAt),
     index("billing_conv_contact_idx").on(t.contactId, t.openedAt),
     index("billing_conv_inbox_opened_idx").on(t.inboxId, t.openedAt),
+    // The monthly free tier ranks a WABA's service conversations by opening time.
+    index("billing_conv_waba_cat_opened_idx").on(t.wabaId, t.category, t.openedAt),
+    // "Open now" on the costs dashboard: conversations whose expiry is still ahead.
+    index("billing_conv_expires_idx").on(t.expiresAt),
+  ],
+);
+
+/**
+ * Per-message billing as our engine computes it, one row per delivered outbound message: the
+ * per-message (PMP) verdict and price, the conversation category it falls into under CBP, and
+ * Meta's own verdict beside it for reconciliation. Derived data, rewritten per contact × WABA
+ * whenever the contact's events change (lib/services/billing-recompute.ts).
+ */
+export const billingMessages = pgTable(
+  "billing_messages",
+  {
+    messageId: uuid("message_id")
+      .primaryKey()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    inboxId: uuid("inbox_id")
+      .notNull()
+      .references(() => inboxes.id, { onDelete: "cascade" }),
+    wabaId: text("waba_id").notNull(),
+    contactId: uuid("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    threadId: uuid("thread_id").notNull(),
+    senderUserId: uuid("sender_user_id"),
+    sentAt: tsz("sent_at").notNull(),
+    /** The engine's delivery instant: what the message is billed at. */
+    deliveredAt: tsz("delivered_at").notNull(),
+    template: boolean("template").notNull(),
+    /** marketing | utility | authentication | service (free-form). */
+    category: text("category").notNull(),
+    /** Category for the price lookup (e.g. marketing_lite). */
+    pricingCategory: text("pricing_category").notNull(),
+    /** regular | free_customer_service | free_entry_point */
+    pmpType: text("pmp_type").notNull(),
+    /** PMP price in micro-units of `currency`. */
+    costMicros: bigint("cost_micros", { mode: "number" }).notNull().default(0),
+    currency: text("currency").notNull().default("USD"),
+    /** The conversation category this message falls into under CBP (free_entry_point inside an FEP). */
+    cbpCategory: text("cbp_category"),
+    /** Meta's verdict from status webhooks (pricing.*, conversation.*), copied for fast reads. */
+    metaModel: text("meta_model"),
+    metaCategory: text("meta_category"),
+    metaType: text("meta_type"),
+    metaBillable: boolean("meta_billable"),
+    metaConversationId: text("meta_conversation_id"),
+    metaOrigin: text("meta_origin"),
+    /** Rule code when Meta's verdict disagrees with ours (null: agrees, or Meta reported nothing). */
+    mismatch: text("mismatch"),
+  },
+  (t) => [
+    index("billing_msg_delivered_idx").on(t.deliveredAt),
+    index("billing_msg_contact_idx").on(t.contactId, t.wabaId),
+    index("billing_msg_waba_delivered_idx").on(t.wabaId, t.deliveredAt),
+    index("billing_msg_mismatch_idx").on(t.deliveredAt).where(sql`${t.mismatch} is not null`),
   ],
 );
 

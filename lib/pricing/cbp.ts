@@ -41,7 +41,9 @@ export function priceConversations<T extends ConversationToPrice>(
   price: ConversationPriceFn,
   freeServicePerMonth: number,
 ): PricedConversation<T>[] {
-  const order = convs.map((c, i) => i).sort((a, b) => toMs(convs[a].openedAt) - toMs(convs[b].openedAt) || a - b);
+  const order = convs
+    .map((_c, i) => i)
+    .sort((a, b) => toMs(convs[a].openedAt) - toMs(convs[b].openedAt) || a - b);
   const used = new Map<string, number>();
   const out: PricedConversation<T>[] = new Array(convs.length);
   for (const i of order) {

@@ -43,7 +43,7 @@ export function priceMessages<T extends MessageToPrice>(
 ): PricedMessage<T>[] {
   const marketOf = opts.marketOf ?? (() => "");
   const order = messages
-    .map((m, i) => i)
+    .map((_m, i) => i)
     .sort((a, b) => toMs(messages[a].deliveredAt) - toMs(messages[b].deliveredAt) || a - b);
   const volume = new Map<string, number>();
   const out: PricedMessage<T>[] = new Array(messages.length);

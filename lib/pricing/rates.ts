@@ -140,7 +140,8 @@ export function rowsFromRates(rates: Rates, model: PricingModel, effectiveFrom =
 
 /** A price function over a flat rate card: micros for `category` (variants priced as their base). */
 export function priceFromRates(rates: Rates): (category: string, at?: number, waId?: string) => number {
-  return (category) => (isFreeCategory(category) ? 0 : nonNegativeInt(rates.micros[basePricedCategory(category)]));
+  return (category) =>
+    isFreeCategory(category) ? 0 : nonNegativeInt(rates.micros[basePricedCategory(category)]);
 }
 
 /** Whether `model` is a known pricing model. */

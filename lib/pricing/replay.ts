@@ -80,7 +80,8 @@ const LINE_TYPES = ["inbound", "outbound", "status"] as const;
 function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   const iss = issues[0];
   const field = iss.path.length ? `"${iss.path.join(".")}"` : "line";
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
+  const more =
+    issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
   return `${field} ${iss.message}${more}`;
 }
 
@@ -98,13 +99,19 @@ function validateOne(raw: unknown, line: number): ReplayEvent {
           ? statusLineSchema
           : null;
   if (!schema) {
-    throw new ReplayInputError(line, `"type" must be one of ${LINE_TYPES.join(", ")} (got ${JSON.stringify(type)})`);
+    throw new ReplayInputError(
+      line,
+      `"type" must be one of ${LINE_TYPES.join(", ")} (got ${JSON.stringify(type)})`,
+    );
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new ReplayInputError(line, formatIssues(parsed.error.issues));
   const ev = parsed.data;
   if (ev.type === "outbound" && isTemplateKind(ev.kind) && !ev.category) {
-    throw new ReplayInputError(line, `"category" is required for a template (marketing, utility or authentication)`);
+    throw new ReplayInputError(
+      line,
+      `"category" is required for a template (marketing, utility or authentication)`,
+    );
   }
   return { ...ev, line };
 }
@@ -265,7 +272,9 @@ export function replay(lines: unknown[], opts: ReplayOptions): ReplayOutput {
         referral: ev.referral,
       });
     } else if (ev.type === "outbound") {
-      ownerOf.get(ev.id)!.events.push({ type: "outbound", at, id: ev.id, kind: ev.kind, category: ev.category });
+      ownerOf
+        .get(ev.id)!
+        .events.push({ type: "outbound", at, id: ev.id, kind: ev.kind, category: ev.category });
     } else {
       ownerOf.get(ev.id)!.events.push({ type: "status", at, id: ev.id, status: ev.status });
     }

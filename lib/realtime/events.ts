@@ -32,7 +32,15 @@ export interface ServerToClientEvents {
     kind: "csw" | "fep";
     expiresAt: string | null;
   }) => void;
-  "template:update": (e: { templateId: string; status: string; reason?: string | null }) => void;
+  /** A template's status, visibility or content changed (or it was deleted: status "DELETED"). */
+  "template:update": (e: {
+    templateId: string;
+    status: string;
+    reason?: string | null;
+    name?: string;
+    wabaId?: string;
+    visibleToAgents?: boolean;
+  }) => void;
   "presence:update": (e: { online: { userId: string; name: string }[] }) => void;
   "thread:viewers": (e: {
     threadId: string;

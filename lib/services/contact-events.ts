@@ -11,6 +11,9 @@ export type StoredMessageRef = {
   inboxId: string;
   senderUserId: string | null;
   metaConversationId: string | null;
+  /** Meta's verdict as the status webhooks reported it (merged `pricing` / `conversation` objects). */
+  metaPricing: unknown;
+  metaConversation: unknown;
   /** The stored per-message verdict, to skip unchanged rows. */
   costCategory: string | null;
   costType: string | null;
@@ -42,6 +45,7 @@ export async function loadContactEvents(
       readAt: messages.readAt,
       failedAt: messages.failedAt,
       senderUserId: messages.senderUserId,
+      metaPricing: messages.metaPricing,
       metaConversation: messages.metaConversation,
       costCategory: messages.costCategory,
       costType: messages.costType,
@@ -81,6 +85,8 @@ export async function loadContactEvents(
       inboxId: r.inboxId,
       senderUserId: r.senderUserId,
       metaConversationId: (r.metaConversation as { id?: string } | null)?.id ?? null,
+      metaPricing: r.metaPricing,
+      metaConversation: r.metaConversation,
       costCategory: r.costCategory,
       costType: r.costType,
       costMicros: r.costMicros,

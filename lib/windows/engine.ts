@@ -17,10 +17,13 @@
  * - **Rejected.** A free-form (non-template) outbound whose `at` finds the CSW closed is
  *   rejected: it never reaches Meta, so its statuses are ignored and it opens and costs nothing.
  *   Templates are never rejected.
- * - **Delivery time.** The earliest `delivered` status; if there is none (yet), the earliest
- *   `read`. `failed` without either = never delivered. `sent` is ignored. A status stamped before
- *   the message itself (clock skew) is clamped to the message's `at`. Not-yet-delivered messages
- *   open nothing.
+ * - **Delivery time.** The earliest `delivered` or `read` status (a read proves delivery by then).
+ *   With consistent timestamps (delivered <= read) that is the `delivered` time, or the `read` time
+ *   if `delivered` never arrives, as the rules say; taking the earliest also keeps the past stable
+ *   when a late `delivered` is stamped after an earlier `read`. `failed` without either = never
+ *   delivered (a `delivered` after a `failed` wins). `sent` is ignored. A status stamped before the
+ *   message itself (clock skew) is clamped to the message's `at`. Not-yet-delivered messages open
+ *   nothing.
  * - **Conversations** are half-open `[openedAt, expiresAt)`: a delivery at exactly
  *   `openedAt + 24h` finds it closed and opens a new one. They never extend.
  * - **Same-instant deliveries** are handled as one batch, in this order: (1) if no FEP is open and
@@ -135,7 +138,10 @@ export function isConversationOpenAt(c: EngineConversation, t: number): boolean 
 }
 
 /** Categories of the conversations open at `t` (epoch ms). */
-export function openCategoriesAt(conversations: readonly EngineConversation[], t: number): ConversationCategory[] {
+export function openCategoriesAt(
+  conversations: readonly EngineConversation[],
+  t: number,
+): ConversationCategory[] {
   return conversations.filter((c) => isConversationOpenAt(c, t)).map((c) => c.category);
 }
 
@@ -201,19 +207,19 @@ export function computeContactState(
 
   // Pass 3: statuses → delivery times.
   const delivered = new Map<string, number>();
-  const read = new Map<string, number>();
   const failedIds = new Set<string>();
   for (const ev of sorted) {
     if (ev.type !== "status" || !sent.has(ev.id)) continue;
-    if (ev.status === "delivered" && !delivered.has(ev.id)) delivered.set(ev.id, ev.at);
-    else if (ev.status === "read" && !read.has(ev.id)) read.set(ev.id, ev.at);
+    // Sorted by time, so the first delivered-or-read status is the earliest.
+    if ((ev.status === "delivered" || ev.status === "read") && !delivered.has(ev.id))
+      delivered.set(ev.id, ev.at);
     else if (ev.status === "failed") failedIds.add(ev.id);
   }
   const deliveries: Delivery[] = [];
   const pending: string[] = [];
   const failed: string[] = [];
   for (const s of sent.values()) {
-    const d = delivered.get(s.ev.id) ?? read.get(s.ev.id);
+    const d = delivered.get(s.ev.id);
     if (d !== undefined) deliveries.push({ ...s, deliveredAt: Math.max(d, s.ev.at) });
     else if (failedIds.has(s.ev.id)) failed.push(s.ev.id);
     else pending.push(s.ev.id);
@@ -307,7 +313,12 @@ export function computeContactState(
 /** What sending a message at `now` would do, assuming it is delivered at `now`. */
 export type OutboundPreview =
   | { allowed: false; reason: "window_closed"; closedAt: number | null }
-  | { allowed: true; opens: ConversationCategory | null; pmpType: PmpType; category: TemplateCategory | "service" };
+  | {
+      allowed: true;
+      opens: ConversationCategory | null;
+      pmpType: PmpType;
+      category: TemplateCategory | "service";
+    };
 
 /**
  * Preview a send at `now` (epoch ms) against a contact's history: refused (free-form with the CSW

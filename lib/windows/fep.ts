@@ -34,5 +34,8 @@ export function freeEntryPointWindow(
 ): { open: boolean; expiresAt: Date | null } {
   if (openedAt === null) return { open: false, expiresAt: null };
   const expiresAt = openedAt.getTime() + FEP_MS;
-  return { open: openedAt.getTime() <= now.getTime() && now.getTime() < expiresAt, expiresAt: new Date(expiresAt) };
+  return {
+    open: openedAt.getTime() <= now.getTime() && now.getTime() < expiresAt,
+    expiresAt: new Date(expiresAt),
+  };
 }

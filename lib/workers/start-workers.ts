@@ -1,4 +1,6 @@
 import { log } from "../logger";
+import { startOutboxWorker } from "../services/outbox";
+import { startTemplateSync } from "./template-sync";
 
 /**
  * Starts this instance's background workers (outbox, window-expiry announcer,
@@ -7,6 +9,8 @@ import { log } from "../logger";
  */
 export function startWorkers(): () => Promise<void> {
   const stops: Array<() => Promise<void> | void> = [];
+  stops.push(startOutboxWorker());
+  stops.push(startTemplateSync());
   log.info("workers.started", { count: stops.length });
   return async () => {
     for (const s of stops) await s();

@@ -1,0 +1,1 @@
+CREATE INDEX "messages_media_pending_idx" ON "messages" USING btree ("at") WHERE "messages"."direction" = 'inbound' and "messages"."media_id" is not null and "messages"."media_path" is null;
