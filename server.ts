@@ -46,10 +46,13 @@ async function main() {
 
   if (simulatorUrl) {
     const { startSimulator } = await import("./simulator/app");
+    const { dbBootstrap } = await import("./simulator/db-bootstrap");
     const sim = await startSimulator({
       port: cfg.SIMULATOR_PORT,
       webhookUrl: `${process.env.APP_URL}/api/webhooks/whatsapp`,
       appSecret: cfg.WHATSAPP_APP_SECRET,
+      // What Meta would already know (numbers, templates, earlier messages) comes from our database.
+      bootstrap: dbBootstrap(getDb()),
     });
     cleanup.push(sim.close);
     log.info("simulator.started", { url: simulatorUrl, phone: `${simulatorUrl}/phone` });

@@ -91,6 +91,10 @@ async function handle(sim: Simulator, req: http.IncomingMessage, res: http.Serve
     sendBytes(res, 200, "text/html; charset=utf-8", PHONE_PAGE);
     return;
   }
+  if (path === "/favicon.ico") {
+    res.writeHead(204).end();
+    return;
+  }
   if (path.startsWith("/phone/media/") && req.method === "GET") {
     // The customer's own device shows media without the business's token.
     const m = sim.state.media.get(decodeURIComponent(path.slice("/phone/media/".length)));

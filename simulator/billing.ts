@@ -77,7 +77,10 @@ export function statusBilling(args: {
   const events: EngineEvent[] = delivered
     ? [...args.events]
     : [...args.events, { type: "status", at, id: wamid, status: "delivered" }];
-  const state = computeContactState(events, at);
+  // Statuses are stamped in whole seconds, so one may precede its message's millisecond accept
+  // time; evaluate no earlier than the message (the engine clamps the delivery to it likewise).
+  const sentAt = args.events.find((e) => e.type === "outbound" && e.id === wamid)?.at ?? at;
+  const state = computeContactState(events, Math.max(at, sentAt));
   const msg = state.messages.find((m) => m.id === wamid);
   if (!msg) return null;
 

@@ -95,7 +95,7 @@ export async function handleControl(
       return true;
     }
     if (head === "reset" && method === "POST") {
-      sim.reset();
+      await sim.reset();
       log.info("simulator.reset");
       sendJson(res, 200, { ok: true });
       return true;

@@ -64,7 +64,7 @@ export const PHONE_PAGE = `<!doctype html>
     <div class="line">
       <label for="msg" class="sr-only">Message</label>
       <input id="msg" type="text" placeholder="Type a message" autocomplete="off">
-      <button type="button" class="secondary" id="photo" aria-label="Attach photo" title="Send a photo (a generated PNG)">📷</button>
+      <button type="button" class="secondary" id="photo" aria-label="Attach photo" title="Send a photo (a generated PNG)">Photo</button>
       <button type="submit" id="send">Send</button>
     </div>
   </form>

@@ -22,6 +22,7 @@ import {
   type SimNumberInput,
   type SimTemplate,
   type SimulatorBootstrap,
+  type SimulatorConfig,
   SimulatorState,
   type WebhookDelivery,
 } from "./state";
@@ -152,12 +153,7 @@ export class Simulator {
   private generation = 0;
 
   constructor(private readonly opts: SimulatorOptions) {
-    this.state = new SimulatorState({
-      pricingModel: opts.pricingModel ?? "cbp",
-      autoRead: opts.autoRead ?? true,
-      statusDelayMs: opts.statusDelayMs ?? 300,
-      approvalDelayMs: opts.approvalDelayMs ?? 3000,
-    });
+    this.state = new SimulatorState(this.initialConfig());
     this.sender = new WebhookSender(this.state, {
       url: opts.webhookUrl,
       appSecret: opts.appSecret,
@@ -206,11 +202,24 @@ export class Simulator {
     this.timers.clear();
   }
 
-  reset() {
+  /** Back to how it started: start-up config, built-in + configured numbers, bootstrap reloaded. */
+  async reset() {
     this.clearTimers();
     this.sender.cancelRetries();
+    this.releaseHeld();
     this.state.reset();
+    this.state.config = this.initialConfig();
     for (const n of this.opts.numbers ?? []) this.state.registerNumber(n);
+    await this.init();
+  }
+
+  private initialConfig(): SimulatorConfig {
+    return {
+      pricingModel: this.opts.pricingModel ?? "cbp",
+      autoRead: this.opts.autoRead ?? true,
+      statusDelayMs: this.opts.statusDelayMs ?? 300,
+      approvalDelayMs: this.opts.approvalDelayMs ?? 3000,
+    };
   }
 
   close() {

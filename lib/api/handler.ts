@@ -9,6 +9,7 @@ import { getDb } from "../../db/client";
 import { AppError, errorResponse } from "../errors";
 import { log } from "../logger";
 import { verifyApiKey } from "../services/api-keys";
+import { errorDetail } from "../services/tx-retry";
 
 export type ApiKeyPrincipal = { id: string; name: string };
 
@@ -24,7 +25,12 @@ export async function requireApiKey(db: Db, req: Request): Promise<ApiKeyPrincip
 }
 
 type RouteContext<P> = { params: Promise<P> };
-type ApiHandler<P> = (args: { req: Request; params: P; apiKey: ApiKeyPrincipal; db: Db }) => Promise<Response>;
+type ApiHandler<P> = (args: {
+  req: Request;
+  params: P;
+  apiKey: ApiKeyPrincipal;
+  db: Db;
+}) => Promise<Response>;
 
 /** Wraps a route handler with API-key auth and error mapping. */
 export function withApiKey<P = Record<string, never>>(handler: ApiHandler<P>) {
@@ -39,12 +45,24 @@ export function withApiKey<P = Record<string, never>>(handler: ApiHandler<P>) {
       return await handler({ req, params, apiKey, db });
     } catch (err) {
       if (err instanceof AppError) {
-        log.info("api.rejected", { method: req.method, path: url.pathname, apiKeyId, code: err.code, reason: err.message });
+        log.info("api.rejected", {
+          method: req.method,
+          path: url.pathname,
+          apiKeyId,
+          code: err.code,
+          reason: err.message,
+        });
         const res = errorResponse(err);
         if (err.code === "unauthorized") res.headers.set("WWW-Authenticate", 'Bearer realm="api"');
         return res;
       }
-      log.error("api.failed", { method: req.method, path: url.pathname, apiKeyId, error: String(err), stack: (err as Error)?.stack });
+      log.error("api.failed", {
+        method: req.method,
+        path: url.pathname,
+        apiKeyId,
+        error: errorDetail(err),
+        stack: (err as Error)?.stack,
+      });
       return errorResponse(err);
     }
   };
@@ -54,7 +72,9 @@ export function withApiKey<P = Record<string, never>>(handler: ApiHandler<P>) {
 function zodSentence(error: z.ZodError, what: string): { message: string; field: string | null } {
   const issue = error.issues[0];
   const field = issue?.path.length ? issue.path.join(".") : null;
-  const message = field ? `Invalid ${what} field "${field}": ${issue.message}.` : `Invalid ${what}: ${issue?.message ?? "malformed"}.`;
+  const message = field
+    ? `Invalid ${what} field "${field}": ${issue.message}.`
+    : `Invalid ${what}: ${issue?.message ?? "malformed"}.`;
   return { message: message.replace(/\.\.$/, "."), field };
 }
 

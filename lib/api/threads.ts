@@ -157,7 +157,10 @@ export async function listMessagesJson(db: DbOrTx, threadId: string, q: { limit:
       .select({ at: messages.at, id: messages.id })
       .from(messages)
       .where(and(eq(messages.id, q.before), eq(messages.threadId, threadId)));
-    if (!b) throw new AppError("invalid_input", "`before` must be the id of a message in this thread.", { field: "before" });
+    if (!b)
+      throw new AppError("invalid_input", "`before` must be the id of a message in this thread.", {
+        field: "before",
+      });
     cursor = or(lt(messages.at, b.at), and(eq(messages.at, b.at), lt(messages.id, b.id)));
   }
   const rows = await db

@@ -14,16 +14,20 @@ export type Pacer = {
   tokens: number;
   /** Epoch ms of the last refill. */
   at: number;
+  /** Epoch ms of the last rate change: the rate moves at most once per ADJUST_EVERY_MS. */
+  adjustedAt: number;
 };
 
 /** Slowest pace a throttled campaign drops to (messages per second). */
 export const MIN_RATE = 1;
 /** The bucket holds at most this many seconds of sends, so a pause is not followed by a burst. */
 const BURST_SECONDS = 1;
+/** Rounds run several times a second; the rate reacts once per second so one burst of 130429s halves it once. */
+export const ADJUST_EVERY_MS = 1000;
 
 export function newPacer(maxRate: number, now: number): Pacer {
   const r = Math.max(MIN_RATE, maxRate);
-  return { maxRate: r, rate: r, tokens: 0, at: now };
+  return { maxRate: r, rate: r, tokens: 0, at: now, adjustedAt: now };
 }
 
 /** Adds the tokens earned since the last refill at the current rate. */
@@ -33,13 +37,15 @@ export function refill(p: Pacer, now: number): Pacer {
 }
 
 /**
- * Adjusts the rate after a round: halves it (down to MIN_RATE) and empties the bucket when some of
- * the campaign's messages were refused with 130429 since the last round; otherwise grows it by a
- * tenth of the configured rate, up to that rate.
+ * Adjusts the rate at `now` (epoch ms), at most once per ADJUST_EVERY_MS: halves it (down to
+ * MIN_RATE) and empties the bucket while messages wait on a 130429 retry; otherwise grows it by
+ * a tenth of the configured rate, up to that rate.
  */
-export function adjust(p: Pacer, throttled: boolean): Pacer {
-  if (throttled) return { ...p, rate: Math.max(MIN_RATE, p.rate / 2), tokens: 0 };
-  return { ...p, rate: Math.min(p.maxRate, p.rate + Math.max(1, p.maxRate / 10)) };
+export function adjust(p: Pacer, throttled: boolean, now: number): Pacer {
+  if (now - p.adjustedAt < ADJUST_EVERY_MS) return p;
+  if (throttled) return { ...p, rate: Math.max(MIN_RATE, p.rate / 2), tokens: 0, adjustedAt: now };
+  if (p.rate >= p.maxRate) return { ...p, adjustedAt: now };
+  return { ...p, rate: Math.min(p.maxRate, p.rate + Math.max(1, p.maxRate / 10)), adjustedAt: now };
 }
 
 /**

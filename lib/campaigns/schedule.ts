@@ -47,9 +47,13 @@ export function zonedTimeToUtc(local: string, timeZone: string): ZonedResult {
   if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59) {
     return { ok: false, message: "That date does not exist." };
   }
-  // Two passes settle the offset around DST changes.
-  let at = wall - zoneOffsetMs(timeZone, wall);
-  at = wall - zoneOffsetMs(timeZone, at);
+  // The offsets in force half a day before and after cover any transition near this time.
+  const before = zoneOffsetMs(timeZone, wall - 12 * 3600_000);
+  const after = zoneOffsetMs(timeZone, wall + 12 * 3600_000);
+  const valid = [wall - before, wall - after].filter((t) => t + zoneOffsetMs(timeZone, t) === wall);
+  // Ambiguous (clocks fall back): the first occurrence. Skipped (clocks jump forward): the
+  // pre-jump offset, which lands just after the jump (02:30 → 03:30 on a spring-forward night).
+  const at = valid.length > 0 ? Math.min(...valid) : wall - before;
   return { ok: true, at: new Date(at) };
 }
 

@@ -14,17 +14,17 @@ import type { PricingModel, TemplateCategory } from "../domain";
 import { AppError } from "../errors";
 import { log } from "../logger";
 import { normalizePhone } from "../phone";
-import { normalizeTemplateCategory } from "../windows/engine";
-import {
-  buildTemplateSend,
-  type StoredTemplateComponent,
-} from "../whatsapp/template-params";
+import { buildTemplateSend, type StoredTemplateComponent } from "../whatsapp/template-params";
 import { customerServiceWindow } from "../windows/csw";
+import { normalizeTemplateCategory } from "../windows/engine";
 import { type Actor, canAccessInbox } from "./access";
 import { loadContactEvents, loadPriceTable, loadPricingModel } from "./contact-events";
 import { type MessageRow, sendMessage } from "./send-message";
 
-const paramValuesSchema = z.union([z.array(z.string().max(1024)), z.record(z.string(), z.string().max(1024))]);
+const paramValuesSchema = z.union([
+  z.array(z.string().max(1024)),
+  z.record(z.string(), z.string().max(1024)),
+]);
 
 /** Who the conversation is with: a typed number or an existing contact (exactly one). */
 const targetShape = {
@@ -34,7 +34,10 @@ const targetShape = {
 };
 const oneTarget = (v: { phone?: string; contactId?: string }) =>
   (v.phone !== undefined && v.phone.trim() !== "") !== (v.contactId !== undefined);
-const oneTargetMessage = { message: "Type a phone number or choose a contact (one of them).", path: ["phone"] };
+const oneTargetMessage = {
+  message: "Type a phone number or choose a contact (one of them).",
+  path: ["phone"],
+};
 
 export const startPreviewSchema = z
   .object({ ...targetShape, templateId: z.string().uuid().optional() })
@@ -47,7 +50,9 @@ export const startConversationSchema = z
     templateId: z.string().uuid("Choose a template."),
     params: paramValuesSchema.optional(),
     headerParams: paramValuesSchema.optional(),
-    buttonParams: z.union([z.array(z.string().max(1024)), z.record(z.string(), z.string().max(1024))]).optional(),
+    buttonParams: z
+      .union([z.array(z.string().max(1024)), z.record(z.string(), z.string().max(1024))])
+      .optional(),
     headerMedia: z
       .object({
         kind: z.enum(["image", "video", "document"]),
@@ -142,9 +147,13 @@ async function requireTemplate(db: DbOrTx, actor: Actor, wabaId: string, templat
     .from(templates)
     .where(and(eq(templates.id, templateId), eq(templates.wabaId, wabaId), isNull(templates.deletedAt)));
   if (!t) {
-    throw new AppError("template_not_approved", "This template does not exist for this inbox's WhatsApp account.", {
-      field: "templateId",
-    });
+    throw new AppError(
+      "template_not_approved",
+      "This template does not exist for this inbox's WhatsApp account.",
+      {
+        field: "templateId",
+      },
+    );
   }
   if (t.status !== "APPROVED") {
     throw new AppError(
@@ -242,7 +251,12 @@ export async function previewStartConversation(
         }
       : null,
     thread: thread
-      ? { id: thread.id, status: thread.status, assigneeId: thread.assigneeId, assigneeName: thread.assigneeName }
+      ? {
+          id: thread.id,
+          status: thread.status,
+          assigneeId: thread.assigneeId,
+          assigneeName: thread.assigneeName,
+        }
       : null,
     csw: { open: csw.open, expiresAt: csw.expiresAt?.toISOString() ?? null },
     fep,
@@ -338,7 +352,12 @@ export async function startConversation(
       action: "conversation.start",
       targetType: "thread",
       targetId: threadId,
-      data: { inboxId: inbox.id, waId: target.waId, templateId: template.id, createdThread: Boolean(created) },
+      data: {
+        inboxId: inbox.id,
+        waId: target.waId,
+        templateId: template.id,
+        createdThread: Boolean(created),
+      },
     });
     return { threadId, contactId, createdThread: Boolean(created) };
   });
@@ -381,7 +400,12 @@ export async function startConversation(
   return { threadId, contactId, createdThread, message: sent.message };
 }
 
-export type ContactOption = { id: string; waId: string; profileName: string | null; optedOutMarketing: boolean };
+export type ContactOption = {
+  id: string;
+  waId: string;
+  profileName: string | null;
+  optedOutMarketing: boolean;
+};
 
 /**
  * Contacts to start a conversation with, matching `q` in name or number. Agents find only
@@ -397,9 +421,10 @@ export async function searchContactsForStart(
   if (term.length < 2) return [];
   const digits = term.replace(/\D/g, "");
   const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const match = digits.length >= 3
-    ? sql`(${contacts.profileName} ilike ${pattern} or ${contacts.waId} like ${`%${digits}%`})`
-    : sql`${contacts.profileName} ilike ${pattern}`;
+  const match =
+    digits.length >= 3
+      ? sql`(${contacts.profileName} ilike ${pattern} or ${contacts.waId} like ${`%${digits}%`})`
+      : sql`${contacts.profileName} ilike ${pattern}`;
   const visible =
     actor.role === "agent"
       ? sql`exists (select 1 from ${threads} t join inbox_members m on m.inbox_id = t.inbox_id

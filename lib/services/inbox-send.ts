@@ -6,7 +6,10 @@ import type { Actor } from "@/lib/services/access";
 import { sendMessage } from "@/lib/services/send-message";
 import { getMessageView, getThreadForUser, type MessageView } from "@/lib/services/threads";
 
-const paramValues = z.union([z.array(z.string().max(1024)).max(50), z.record(z.string(), z.string().max(1024))]);
+const paramValues = z.union([
+  z.array(z.string().max(1024)).max(50),
+  z.record(z.string(), z.string().max(1024)),
+]);
 
 /** What the composer and the template picker may submit. Anything else is refused before the rules run. */
 export const composerInputSchema = z.discriminatedUnion("type", [
@@ -22,7 +25,11 @@ export const composerInputSchema = z.discriminatedUnion("type", [
     params: paramValues.optional(),
     headerParams: paramValues.optional(),
     headerMedia: z
-      .object({ kind: z.enum(["image", "video", "document"]), link: z.string().url(), filename: z.string().optional() })
+      .object({
+        kind: z.enum(["image", "video", "document"]),
+        link: z.string().url(),
+        filename: z.string().optional(),
+      })
       .optional(),
     buttonParams: paramValues.optional(),
   }),
@@ -30,7 +37,9 @@ export const composerInputSchema = z.discriminatedUnion("type", [
     type: z.literal("media"),
     mediaKind: z.enum(["image", "document", "audio", "video"]),
     // Only files this app's upload endpoint wrote; never an arbitrary path.
-    mediaPath: z.string().regex(/^outbound\/[0-9]{4}-[0-9]{2}\/[0-9a-f-]{36}\.[a-z0-9]{1,8}$/, "Upload the file again."),
+    mediaPath: z
+      .string()
+      .regex(/^outbound\/[0-9]{4}-[0-9]{2}\/[0-9a-f-]{36}\.[a-z0-9]{1,8}$/, "Upload the file again."),
     mime: z.string().max(200).optional(),
     caption: z.string().max(1024).optional(),
     filename: z.string().max(240).optional(),
@@ -58,8 +67,15 @@ export async function sendFromInbox(
 ): Promise<InboxSendResult> {
   const parsed = composerInputSchema.safeParse(rawInput);
   if (!parsed.success) {
-    log.warn("inbox.send_invalid", { threadId, userId: user.id, issues: parsed.error.issues.map((i) => i.message) });
-    return { ok: false, error: { code: "invalid_input", message: parsed.error.issues[0]?.message ?? "Invalid message" } };
+    log.warn("inbox.send_invalid", {
+      threadId,
+      userId: user.id,
+      issues: parsed.error.issues.map((i) => i.message),
+    });
+    return {
+      ok: false,
+      error: { code: "invalid_input", message: parsed.error.issues[0]?.message ?? "Invalid message" },
+    };
   }
   if (clientId !== undefined && !z.string().min(8).max(100).safeParse(clientId).success) {
     return { ok: false, error: { code: "invalid_input", message: "Invalid client id." } };

@@ -5,12 +5,7 @@ import type { PricingModel } from "@/lib/domain";
 import { type PriceRow, priceFor } from "@/lib/pricing/rates";
 import type { Actor } from "@/lib/services/access";
 import { getThreadWindows } from "@/lib/services/thread-windows";
-import {
-  getThreadForUser,
-  listMessages,
-  type MessageView,
-  type ThreadDetail,
-} from "@/lib/services/threads";
+import { getThreadForUser, listMessages, type MessageView, type ThreadDetail } from "@/lib/services/threads";
 import { listAssignableUsers } from "@/lib/services/users";
 
 /** A template the picker may offer, with its price for a send to this customer now. */
@@ -51,8 +46,14 @@ export type ThreadView = {
 };
 
 /** The workspace's pricing model and the price rows in force at `now`. */
-export async function priceTableAt(db: DbOrTx, now: Date): Promise<{ model: PricingModel; rows: PriceRow[] }> {
-  const [settings] = await db.select({ model: workspaceSettings.pricingModel }).from(workspaceSettings).limit(1);
+export async function priceTableAt(
+  db: DbOrTx,
+  now: Date,
+): Promise<{ model: PricingModel; rows: PriceRow[] }> {
+  const [settings] = await db
+    .select({ model: workspaceSettings.pricingModel })
+    .from(workspaceSettings)
+    .limit(1);
   const model = settings?.model ?? "cbp";
   const rows = await db
     .select()
@@ -109,13 +110,23 @@ export async function pickerTemplates(
     model: table.model,
     templates: rows.map((r) => ({
       ...r,
-      priceMicros: priceFor(table.rows, { model: table.model, category: r.category.toLowerCase(), waId, at: now.getTime() }),
+      priceMicros: priceFor(table.rows, {
+        model: table.model,
+        category: r.category.toLowerCase(),
+        waId,
+        at: now.getTime(),
+      }),
     })),
   };
 }
 
 /** Everything the conversation and details panes need for one thread, in one round trip. */
-export async function getThreadView(db: DbOrTx, user: Actor, threadId: string, now = new Date()): Promise<ThreadView> {
+export async function getThreadView(
+  db: DbOrTx,
+  user: Actor,
+  threadId: string,
+  now = new Date(),
+): Promise<ThreadView> {
   const thread = await getThreadForUser(db, user, threadId);
   const [windows, page, picker, assignees] = await Promise.all([
     getThreadWindows(db, threadId, now),

@@ -16,7 +16,8 @@ export type BodyRead = { ok: true; bytes: Buffer } | { ok: false; reason: "too_l
  */
 export async function readBodyLimited(req: Request, maxBytes: number = WEBHOOK_MAX_BYTES): Promise<BodyRead> {
   const declared = Number(req.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > maxBytes) return { ok: false, reason: "too_large", bytes: declared };
+  if (Number.isFinite(declared) && declared > maxBytes)
+    return { ok: false, reason: "too_large", bytes: declared };
   if (!req.body) return { ok: true, bytes: Buffer.alloc(0) };
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -39,7 +40,10 @@ export type ServiceResponse = { status: number; body: string | object };
 /** Strings go out as text/plain (Meta's verification challenge), objects as JSON. */
 export function toResponse(r: ServiceResponse): Response {
   if (typeof r.body === "string") {
-    return new Response(r.body, { status: r.status, headers: { "content-type": "text/plain; charset=utf-8" } });
+    return new Response(r.body, {
+      status: r.status,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    });
   }
   return Response.json(r.body, { status: r.status });
 }

@@ -122,16 +122,9 @@ export function planIngest(webhook: ParsedWebhook, inboxes: InboxRef[]): IngestP
   return plan;
 }
 
-type Base =
-  ReturnType<typeof parseInboundMessage> extends infer R
-    ? R extends { ok: true; base: infer B }
-      ? B
-      : never
-    : never;
-
 function planMessage(
   inboxId: string,
-  base: Base,
+  base: InboundMessageBase,
   content: InboundContent,
   raw: Record<string, unknown>,
 ): PlannedMessage {

@@ -53,7 +53,8 @@ export async function emitIngestEffects(db: DbOrTx, effects: IngestEffects): Pro
   if (!getIo()) return;
   const summaries = await loadThreadSummaries(db, effects.threadIds);
   for (const t of summaries) emitTo(rooms.inbox(t.inboxId), "thread:upsert", t);
-  for (const m of effects.newMessages) emitTo([rooms.inbox(m.inboxId), rooms.thread(m.threadId)], "message:new", m);
+  for (const m of effects.newMessages)
+    emitTo([rooms.inbox(m.inboxId), rooms.thread(m.threadId)], "message:new", m);
   for (const s of effects.statusChanges) {
     if (!s.changed) continue;
     emitTo([rooms.inbox(s.inboxId), rooms.thread(s.threadId)], "message:status", {

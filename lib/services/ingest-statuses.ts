@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client";
 import { messageStatuses, messages, threads } from "../../db/schema";
 import type { MessageStatus } from "../domain";
@@ -47,7 +47,10 @@ const merge = (a: unknown, b: unknown) =>
   b && typeof b === "object" ? { ...(a && typeof a === "object" ? a : {}), ...b } : a;
 
 /** Folds delivery statuses into a message's fields (pure; see the module comment for the rules). */
-export function foldStatuses(current: MessageDeliveryFields, statuses: readonly StatusInput[]): MessageDeliveryFields {
+export function foldStatuses(
+  current: MessageDeliveryFields,
+  statuses: readonly StatusInput[],
+): MessageDeliveryFields {
   const next = { ...current };
   // Sorted so the result does not depend on the order statuses are given in.
   const ordered = [...statuses].sort(
@@ -88,15 +91,43 @@ export type AppliedStatus = {
 const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
+/** Namespace of the advisory locks below (any constant; keeps them apart from other advisory locks). */
+const WAMID_LOCK_SPACE = 727_001;
+
+/**
+ * Serialises everything that records or applies statuses of these wamids until
+ * the transaction ends. Without it, a webhook storing a status and the outbox
+ * storing the same wamid could each miss the other's uncommitted row, leaving
+ * the status pending forever. Taken in sorted order so two holders never deadlock.
+ */
+export async function lockWamids(tx: DbOrTx, wamids: readonly string[]): Promise<void> {
+  const sorted = [...new Set(wamids)].sort();
+  for (let i = 0; i < sorted.length; i += 1000) {
+    const list = sql.join(
+      sorted.slice(i, i + 1000).map((w) => sql`${w}`),
+      sql`, `,
+    );
+    // One round trip per thousand; the ordered subquery fixes the order the locks are taken in.
+    await tx.execute(
+      sql`select pg_advisory_xact_lock(${WAMID_LOCK_SPACE}, hashtext(u.w))
+          from (select w from unnest(array[${list}]::text[]) with ordinality as t(w, i) order by i) as u`,
+    );
+  }
+}
+
 /**
  * Applies every not-yet-applied status of these wamids to their stored messages
  * (row-locked, in id order) and marks them applied. Statuses of wamids with no
  * message yet stay pending. Returns one entry per message that had statuses to
  * apply. The caller refreshes the thread state of changed messages.
  */
-export async function applyStatusesForWamids(tx: DbOrTx, wamids: readonly string[]): Promise<AppliedStatus[]> {
+export async function applyStatusesForWamids(
+  tx: DbOrTx,
+  wamids: readonly string[],
+): Promise<AppliedStatus[]> {
   const unique = [...new Set(wamids)];
   if (unique.length === 0) return [];
+  await lockWamids(tx, unique);
   const rows = await tx
     .select({
       id: messages.id,
@@ -213,6 +244,8 @@ export async function applyStatusesForWamids(tx: DbOrTx, wamids: readonly string
  * `sent`/`delivered` before our send call returns the wamid). The outbox calls
  * this in the transaction that stores a wamid; when it returns `changed`, call
  * refreshThreadState(tx, threadId) and emit `message:status` after commit.
+ * Call it after the wamid is written: it waits for any webhook transaction
+ * recording statuses of the same wamid (see lockWamids).
  */
 export async function applyPendingStatuses(tx: DbOrTx, wamid: string): Promise<AppliedStatus | null> {
   const [applied] = await applyStatusesForWamids(tx, [wamid]);

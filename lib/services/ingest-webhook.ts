@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { and, asc, eq, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, or, sql } from "drizzle-orm";
 import { type Db, getDb, type Tx } from "../../db/client";
 import {
   contacts,
@@ -20,7 +20,7 @@ import { type ParsedWebhook, parseWebhookBody, type TemplateStatusValue } from "
 import { type ServiceResponse, WEBHOOK_MAX_BYTES } from "./ingest-http";
 import { type IngestPlan, isStopWord, type PlannedMessage, planIngest, previewOf } from "./ingest-plan";
 import { emitIngestEffects, type IngestEffects } from "./ingest-realtime";
-import { type AppliedStatus, applyStatusesForWamids } from "./ingest-statuses";
+import { type AppliedStatus, applyStatusesForWamids, lockWamids } from "./ingest-statuses";
 import { refreshThreadState } from "./thread-state";
 
 export { applyPendingStatuses } from "./ingest-statuses";
@@ -92,18 +92,25 @@ export async function handleWebhookPost(
 ): Promise<ServiceResponse> {
   if (raw.length > WEBHOOK_MAX_BYTES) {
     log.warn("webhook.too_large", { bytes: raw.length });
-    return { status: 413, body: { error: "payload_too_large", message: "Webhook bodies are limited to 3 MB." } };
+    return {
+      status: 413,
+      body: { error: "payload_too_large", message: "Webhook bodies are limited to 3 MB." },
+    };
   }
   const check = verifySignature(raw, signatureHeader, opts.appSecret ?? env().WHATSAPP_APP_SECRET);
   if (!check.ok) {
     log.warn("webhook.signature_rejected", { reason: check.reason, bytes: raw.length });
-    return { status: 401, body: { error: "unauthorized", message: "Invalid or missing X-Hub-Signature-256." } };
+    return {
+      status: 401,
+      body: { error: "unauthorized", message: "Invalid or missing X-Hub-Signature-256." },
+    };
   }
   let json: unknown;
   try {
     json = sanitizeForPostgres(JSON.parse(raw.toString("utf8")));
-  } catch (err) {
-    log.warn("webhook.invalid_json", { bytes: raw.length, error: (err as Error).message });
+  } catch {
+    // The parser's message quotes the body: not logged, it may hold customer data.
+    log.warn("webhook.invalid_json", { bytes: raw.length });
     return { status: 400, body: { error: "invalid_input", message: "Body is not JSON." } };
   }
   const parsed = parseWebhookBody(json);
@@ -111,7 +118,11 @@ export async function handleWebhookPost(
     log.warn("webhook.invalid_payload", { issues: parsed.issues.slice(0, 2000) });
     return {
       status: 400,
-      body: { error: "invalid_input", message: "Not a WhatsApp Business Account webhook.", issues: parsed.issues },
+      body: {
+        error: "invalid_input",
+        message: "Not a WhatsApp Business Account webhook.",
+        issues: parsed.issues,
+      },
     };
   }
   try {
@@ -127,7 +138,10 @@ export async function handleWebhookPost(
     };
   } catch (err) {
     log.error("webhook.ingest_failed", { error: (err as Error).message });
-    return { status: 500, body: { error: "internal", message: "Could not store the webhook; Meta will retry." } };
+    return {
+      status: 500,
+      body: { error: "internal", message: "Could not store the webhook; Meta will retry." },
+    };
   }
 }
 
@@ -142,7 +156,9 @@ export async function ingestWebhookPayload(db: Db, payload: unknown): Promise<In
   const body = sanitizeForPostgres(payload);
   const parsed = parseWebhookBody(body);
   if (!parsed.ok) {
-    throw new AppError("invalid_input", "Not a WhatsApp Business Account webhook.", { issues: parsed.issues });
+    throw new AppError("invalid_input", "Not a WhatsApp Business Account webhook.", {
+      issues: parsed.issues,
+    });
   }
   return ingestParsedWebhook(db, parsed.webhook, body);
 }
@@ -250,7 +266,9 @@ async function storeInboundMessages(
   for (let i = 0; i < waIds.length; i += CHUNK) {
     const rows = await tx
       .insert(contacts)
-      .values(waIds.slice(i, i + CHUNK).map((waId) => ({ waId, profileName: plan.contacts.get(waId) ?? null })))
+      .values(
+        waIds.slice(i, i + CHUNK).map((waId) => ({ waId, profileName: plan.contacts.get(waId) ?? null })),
+      )
       .onConflictDoUpdate({
         target: contacts.waId,
         set: { profileName: sql`coalesce(excluded.profile_name, ${contacts.profileName})` },
@@ -299,7 +317,9 @@ async function storeInboundMessages(
         .from(messages)
         .where(inArray(messages.wamid, statusWamids))
     : [];
-  const lockIds = [...new Set([...threadRows.map((t) => t.id), ...statusThreads.map((s) => s.threadId)])].sort();
+  const lockIds = [
+    ...new Set([...threadRows.map((t) => t.id), ...statusThreads.map((s) => s.threadId)]),
+  ].sort();
   if (lockIds.length) {
     await tx
       .select({ id: threads.id })
@@ -334,7 +354,8 @@ async function storeInboundMessages(
       )
       .onConflictDoNothing({ target: messages.wamid })
       .returning({ id: messages.id, wamid: messages.wamid, threadId: messages.threadId });
-    for (const r of rows) inserted.push({ id: r.id, wamid: r.wamid!, threadId: r.threadId, planned: byWamid.get(r.wamid!)! });
+    for (const r of rows)
+      inserted.push({ id: r.id, wamid: r.wamid!, threadId: r.threadId, planned: byWamid.get(r.wamid!)! });
   }
   summary.messagesStored = inserted.length;
   summary.messagesDuplicate = planned.length - inserted.length;
@@ -390,10 +411,17 @@ async function updateThreadForInbound(tx: Tx, threadId: string, list: InsertedMe
 }
 
 /** Marketing opt-out: an inbound text (or quick-reply tap) equal to a stop word. */
-async function applyOptOuts(tx: Tx, inserted: InsertedMessage[], contactIds: Map<string, string>): Promise<number> {
+async function applyOptOuts(
+  tx: Tx,
+  inserted: InsertedMessage[],
+  contactIds: Map<string, string>,
+): Promise<number> {
   const candidates = inserted.filter((m) => m.planned.optOutCandidate);
   if (candidates.length === 0) return 0;
-  const [settings] = await tx.select({ stopWords: workspaceSettings.stopWords }).from(workspaceSettings).limit(1);
+  const [settings] = await tx
+    .select({ stopWords: workspaceSettings.stopWords })
+    .from(workspaceSettings)
+    .limit(1);
   const stopWords = settings?.stopWords ?? DEFAULT_STOP_WORDS;
   let n = 0;
   for (const m of candidates) {
@@ -417,6 +445,11 @@ async function storeStatuses(tx: Tx, plan: IngestPlan, summary: IngestSummary): 
   if (plan.statuses.length === 0) return [];
   const sorted = [...plan.statuses].sort((a, b) =>
     a.wamid === b.wamid ? a.status.localeCompare(b.status) : a.wamid < b.wamid ? -1 : 1,
+  );
+  // Before recording: the outbox may be storing one of these wamids right now (see lockWamids).
+  await lockWamids(
+    tx,
+    sorted.map((s) => s.wamid),
   );
   const fresh: string[] = [];
   for (let i = 0; i < sorted.length; i += CHUNK) {
@@ -508,10 +541,17 @@ async function applyTemplateStatus(
             updatedAt: sql`now()`,
           },
     )
-    .where(and(eq(templates.wabaId, wabaId), metaId ? or(eq(templates.metaId, metaId), byNameLang) : byNameLang))
+    .where(
+      and(eq(templates.wabaId, wabaId), metaId ? or(eq(templates.metaId, metaId), byNameLang) : byNameLang),
+    )
     .returning({ id: templates.id, status: templates.status, rejectedReason: templates.rejectedReason });
   if (rows.length === 0) {
-    log.warn("template.update_unmatched", { wabaId, name: v.message_template_name, language: lang, event: v.event });
+    log.warn("template.update_unmatched", {
+      wabaId,
+      name: v.message_template_name,
+      language: lang,
+      event: v.event,
+    });
     return null;
   }
   log.info("template.status_updated", { templateId: rows[0].id, event: v.event });
@@ -528,7 +568,7 @@ async function applyTemplateStatus(
 function sameSecret(a: string, b: string): boolean {
   const ha = crypto.createHash("sha256").update(a).digest();
   const hb = crypto.createHash("sha256").update(b).digest();
-  return crypto.timingSafeEqual(ha, hb) && a.length === b.length;
+  return crypto.timingSafeEqual(ha, hb);
 }
 
 /**
@@ -536,7 +576,8 @@ function sameSecret(a: string, b: string): boolean {
  * (U+FFFD) so such a body is stored rather than failing and being retried for 7 days.
  */
 export function sanitizeForPostgres<T>(value: T): T {
-  if (typeof value === "string") return (value.includes("\u0000") ? value.replace(/\u0000/g, "\uFFFD") : value) as T;
+  if (typeof value === "string")
+    return (value.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value) as T;
   if (Array.isArray(value)) return value.map(sanitizeForPostgres) as T;
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};

@@ -15,6 +15,7 @@ import { emitTo } from "../realtime/emit";
 import { rooms } from "../realtime/events";
 import { downloadMedia, getMediaUrl } from "../whatsapp/graph-client";
 import { inboxScope } from "./claim-scope";
+import { errorDetail } from "./tx-retry";
 
 /** Inbound downloads give up after this many attempts (the message stays, without its file). */
 export const MEDIA_MAX_ATTEMPTS = 5;
@@ -109,7 +110,7 @@ export async function downloadInboundMedia(db: Db, messageId: string): Promise<D
     .innerJoin(threads, eq(threads.id, messages.threadId))
     .innerJoin(inboxes, eq(inboxes.id, threads.inboxId))
     .where(eq(messages.id, messageId));
-  if (!row || !row.mediaId || row.mediaPath) return "skipped";
+  if (!row?.mediaId || row.mediaPath) return "skipped";
   // Counted before the download, so a crash mid-download still uses up an attempt.
   const attempts = row.attempts + 1;
   await db.update(messages).set({ attempts }).where(eq(messages.id, row.id));
@@ -193,7 +194,7 @@ export async function drainInboundMedia(
     try {
       await downloadInboundMedia(db, id);
     } catch (err) {
-      log.error("media.download_crashed", { messageId: id, error: String(err) });
+      log.error("media.download_crashed", { messageId: id, error: errorDetail(err) });
     }
   }
   return claimed.length;

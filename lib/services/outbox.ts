@@ -17,7 +17,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { eq, inArray, sql } from "drizzle-orm";
-import type { Db } from "../../db/client";
+import type { Db, Tx } from "../../db/client";
 import { getDb } from "../../db/client";
 import { contacts, inboxes, messages, threads } from "../../db/schema";
 import { log } from "../logger";
@@ -34,11 +34,12 @@ import {
   sendText,
   uploadMedia,
 } from "../whatsapp/graph-client";
-import { applyPendingStatuses } from "./ingest-statuses";
 import { inboxScope } from "./claim-scope";
+import { applyPendingStatuses } from "./ingest-statuses";
 import { drainInboundMedia, resolveMediaPath } from "./media";
 import type { TemplatePayload } from "./send-message";
 import { refreshThreadState } from "./thread-state";
+import { errorDetail, transactionWithRetry } from "./tx-retry";
 
 /** After this many attempts a retryable failure becomes final (≈25 min with the backoff below). */
 export const MAX_ATTEMPTS = 12;
@@ -67,7 +68,10 @@ type Claimed = {
  * each thread is eligible, so a thread's messages reach the customer in the order agents wrote
  * them, even across instances. Returns how many were claimed.
  */
-export async function drainOutbox(db: Db, opts: { limit?: number; inboxIds?: string[] } = {}): Promise<number> {
+export async function drainOutbox(
+  db: Db,
+  opts: { limit?: number; inboxIds?: string[] } = {},
+): Promise<number> {
   const limit = opts.limit ?? 50;
   if (opts.inboxIds?.length === 0) return 0;
   const scope = inboxScope(opts.inboxIds);
@@ -113,7 +117,7 @@ export async function drainOutbox(db: Db, opts: { limit?: number; inboxIds?: str
         await deliver(db, c);
       } catch (err) {
         // A bug or a database hiccup: the lease expires and the message is retried.
-        log.error("outbox.crashed", { messageId: c.message.id, error: String(err) });
+        log.error("outbox.crashed", { messageId: c.message.id, error: errorDetail(err) });
       }
     }
   });
@@ -195,6 +199,14 @@ async function uploadStoredMedia(cfg: GraphConfig, c: Claimed) {
   });
 }
 
+/**
+ * Takes the thread's row lock first, the order the webhook handler uses (thread, then its
+ * messages), so the outbox and webhooks for one thread never deadlock.
+ */
+async function lockThread(tx: Tx, threadId: string) {
+  await tx.select({ id: threads.id }).from(threads).where(eq(threads.id, threadId)).for("update");
+}
+
 const permanent = (message: string): GraphFailure => ({
   ok: false,
   retryable: false,
@@ -205,22 +217,31 @@ const permanent = (message: string): GraphFailure => ({
 
 async function recordAccepted(db: Db, c: Claimed, wamid: string) {
   const m = c.message;
-  const status = await db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(messages)
-      .set({
-        wamid,
-        status: sql`case when ${messages.status} = 'pending' then 'sent'::message_status else ${messages.status} end`,
-        nextAttemptAt: null,
-        lastError: null,
-      })
-      .where(eq(messages.id, m.id))
-      .returning({ status: messages.status });
-    // Statuses Meta reported before we knew the wamid (webhooks can beat the HTTP response).
-    const applied = await applyPendingStatuses(tx, wamid);
-    await refreshThreadState(tx, m.threadId);
-    return applied?.status ?? row?.status ?? "sent";
-  });
+  // First, on its own: once the wamid is stored the message is never sent again, whatever
+  // happens to the bookkeeping below.
+  const [row] = await db
+    .update(messages)
+    .set({
+      wamid,
+      status: sql`case when ${messages.status} = 'pending' then 'sent'::message_status else ${messages.status} end`,
+      nextAttemptAt: null,
+      lastError: null,
+    })
+    .where(eq(messages.id, m.id))
+    .returning({ status: messages.status });
+  let status: string = row?.status ?? "sent";
+  try {
+    status = await transactionWithRetry(db, "outbox.accepted", async (tx) => {
+      await lockThread(tx, m.threadId);
+      // Statuses Meta reported before we knew the wamid (webhooks can beat the HTTP response).
+      const applied = await applyPendingStatuses(tx, wamid);
+      await refreshThreadState(tx, m.threadId);
+      return applied?.status ?? status;
+    });
+  } catch (err) {
+    // The send itself is recorded; the next webhook for this thread refreshes its state.
+    log.error("outbox.bookkeeping_failed", { messageId: m.id, wamid, error: errorDetail(err) });
+  }
   log.info("outbox.sent", { messageId: m.id, wamid, attempts: m.attempts, status });
   emitTo([rooms.inbox(c.inboxId), rooms.thread(m.threadId)], "message:status", {
     threadId: m.threadId,
@@ -249,20 +270,25 @@ async function recordFailure(db: Db, c: Claimed, f: GraphFailure) {
       ? metaErrorText({ code: f.code, message: f.message })
       : `Not sent: ${f.message.replace(/\.$/, "")}.`;
   const text = f.retryable ? `${errorText} (gave up after ${m.attempts} attempts)` : errorText;
-  await db.transaction(async (tx) => {
-    await tx
-      .update(messages)
-      .set({
-        status: "failed",
-        errorCode: f.code,
-        errorText: text,
-        failedAt: sql`now()`,
-        nextAttemptAt: null,
-        lastError: detail,
-      })
-      .where(eq(messages.id, m.id));
-    await refreshThreadState(tx, m.threadId);
-  });
+  await db
+    .update(messages)
+    .set({
+      status: "failed",
+      errorCode: f.code,
+      errorText: text,
+      failedAt: sql`now()`,
+      nextAttemptAt: null,
+      lastError: detail,
+    })
+    .where(eq(messages.id, m.id));
+  try {
+    await transactionWithRetry(db, "outbox.failed", async (tx) => {
+      await lockThread(tx, m.threadId);
+      await refreshThreadState(tx, m.threadId);
+    });
+  } catch (err) {
+    log.error("outbox.bookkeeping_failed", { messageId: m.id, error: errorDetail(err) });
+  }
   log.error("outbox.failed", { messageId: m.id, attempts: m.attempts, code: f.code, error: detail });
   emitTo([rooms.inbox(c.inboxId), rooms.thread(m.threadId)], "message:status", {
     threadId: m.threadId,
@@ -319,7 +345,7 @@ export function startOutboxWorker(
       return;
     }
     running = round()
-      .catch((err) => log.error("outbox.round_failed", { error: String(err) }))
+      .catch((err) => log.error("outbox.round_failed", { error: errorDetail(err) }))
       .finally(() => {
         running = null;
         if (again && !stopped) {

@@ -14,7 +14,6 @@ import {
   messages,
   templates,
   threads,
-  users,
   workspaceSettings,
 } from "../../db/schema";
 import type { Role } from "../domain";
@@ -35,6 +34,7 @@ import { resolveMediaPath } from "./media";
 import { kickOutbox } from "./outbox";
 import { refreshThreadState } from "./thread-state";
 import { announceThread } from "./threads";
+import { transactionWithRetry } from "./tx-retry";
 
 export type MessageRow = typeof messages.$inferSelect;
 
@@ -151,7 +151,10 @@ export async function sendMessage(db: Db, args: SendArgs): Promise<SendResult> {
   const isNote = args.input.type === "note";
   const senderUserId = "userId" in args.actor ? args.actor.userId : null;
   const { preview, ...values } = prepared;
-  const stored = await db.transaction(async (tx) => {
+  const stored = await transactionWithRetry(db, "send.store", async (tx) => {
+    // Thread row first: the lock order of the webhook handler and the outbox (no deadlocks).
+    if (!isNote)
+      await tx.select({ id: threads.id }).from(threads).where(eq(threads.id, thread.id)).for("update");
     const [row] = await tx
       .insert(messages)
       .values({
@@ -205,6 +208,74 @@ export async function sendMessage(db: Db, args: SendArgs): Promise<SendResult> {
     kickOutbox();
   }
   return { ok: true, message: stored };
+}
+
+/**
+ * Queues a failed message again (the UI's "retry"): only messages Meta never accepted (no
+ * wamid), and free-form ones only while the window is open — the same rules as a new send.
+ */
+export async function retryFailedMessage(
+  db: Db,
+  args: { messageId: string; actor: SendActor; now?: Date },
+): Promise<SendResult> {
+  const now = args.now ?? new Date();
+  const refuse = (error: AppError): SendResult => {
+    log.info("send.retry_refused", { messageId: args.messageId, code: error.code, reason: error.message });
+    return { ok: false, error };
+  };
+  const [m] = isUuid(args.messageId)
+    ? await db
+        .select({
+          id: messages.id,
+          threadId: messages.threadId,
+          type: messages.type,
+          status: messages.status,
+          direction: messages.direction,
+          wamid: messages.wamid,
+          inboxId: threads.inboxId,
+          assigneeId: threads.assigneeId,
+          lastInboundAt: threads.lastInboundAt,
+        })
+        .from(messages)
+        .innerJoin(threads, eq(threads.id, messages.threadId))
+        .where(eq(messages.id, args.messageId))
+    : [];
+  if (!m) return refuse(new AppError("not_found", "This message does not exist."));
+  if (m.direction !== "outbound" || m.status !== "failed" || m.wamid) {
+    return refuse(
+      new AppError("conflict", "Only a message that failed before WhatsApp accepted it can be retried."),
+    );
+  }
+  const ctx = { ...m, id: m.threadId, contactId: "", wabaId: "", waId: "" };
+  const refusal = await assigneeOnlyRefusal(db, ctx, args.actor);
+  if (refusal) return refuse(refusal);
+  if (m.type !== "template") {
+    const closed = windowRefusal(ctx, now);
+    if (closed) return refuse(closed);
+  }
+  const [row] = await db
+    .update(messages)
+    .set({
+      status: "pending",
+      attempts: 0,
+      nextAttemptAt: sql`now()`,
+      errorCode: null,
+      errorText: null,
+      failedAt: null,
+      lastError: null,
+    })
+    .where(and(eq(messages.id, m.id), eq(messages.status, "failed"), isNull(messages.wamid)))
+    .returning();
+  if (!row) return refuse(new AppError("conflict", "This message changed meanwhile; reload and try again."));
+  log.info("send.retried", { messageId: m.id, ...actorLog(args.actor) });
+  emitTo([rooms.inbox(m.inboxId), rooms.thread(m.threadId)], "message:status", {
+    threadId: m.threadId,
+    inboxId: m.inboxId,
+    messageId: m.id,
+    status: "pending",
+  });
+  kickOutbox();
+  return { ok: true, message: row };
 }
 
 function actorLog(actor: SendActor): Record<string, unknown> {

@@ -6,7 +6,7 @@
  * Meta is called before anything is stored, so a refusal leaves nothing
  * half-created; every change writes audit_log and is emitted after the commit.
  */
-import { and, eq, gte, inArray, isNotNull, isNull, ne, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, isNotNull, isNull, ne, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client";
 import {
   auditLog,
@@ -97,7 +97,9 @@ async function audit(
   t: { id: string },
   data: Record<string, unknown>,
 ) {
-  await db.insert(auditLog).values({ actorUserId: actorId, action, targetType: "template", targetId: t.id, data });
+  await db
+    .insert(auditLog)
+    .values({ actorUserId: actorId, action, targetType: "template", targetId: t.id, data });
 }
 
 /** Sends template changes to admins' and supervisors' pages and to every agent's picker. */
@@ -126,14 +128,16 @@ const changeOf = (t: TemplateRow, status: string = t.status): TemplateChange => 
 });
 
 /** The Graph API base and an access token for a WABA (from one of its inboxes). */
-async function credentialsFor(db: DbOrTx, wabaId: string): Promise<WabaCredentials & { inboxId: string }> {
+async function credentialsFor(db: DbOrTx, wabaId: string): Promise<WabaCredentials> {
   const rows = await db
-    .select({ id: inboxes.id, token: inboxes.accessToken })
+    .select({ token: inboxes.accessToken })
     .from(inboxes)
     .where(eq(inboxes.wabaId, wabaId))
     .orderBy(inboxes.createdAt);
   if (rows.length === 0) {
-    throw new AppError("not_found", `No inbox belongs to the WhatsApp account ${wabaId}.`, { field: "wabaId" });
+    throw new AppError("not_found", `No inbox belongs to the WhatsApp account ${wabaId}.`, {
+      field: "wabaId",
+    });
   }
   const withToken = rows.find((r) => r.token.trim() !== "");
   if (!withToken) {
@@ -141,7 +145,7 @@ async function credentialsFor(db: DbOrTx, wabaId: string): Promise<WabaCredentia
       field: "wabaId",
     });
   }
-  return { wabaId, accessToken: withToken.token, baseUrl: env().GRAPH_API_URL, inboxId: withToken.id };
+  return { wabaId, accessToken: withToken.token, baseUrl: env().GRAPH_API_URL };
 }
 
 function parseDraft(input: unknown): TemplateDraft {
@@ -195,7 +199,12 @@ export async function listTemplatesForAdmin(
   authorize(actor, VIEWERS, "list");
   const now = opts.now ?? new Date();
   const inboxRows = await db
-    .select({ id: inboxes.id, name: inboxes.name, displayNumber: inboxes.displayNumber, wabaId: inboxes.wabaId })
+    .select({
+      id: inboxes.id,
+      name: inboxes.name,
+      displayNumber: inboxes.displayNumber,
+      wabaId: inboxes.wabaId,
+    })
     .from(inboxes)
     .orderBy(inboxes.name);
   const rows = await db
@@ -208,12 +217,19 @@ export async function listTemplatesForAdmin(
   const wabaIds = [...new Set([...inboxRows.map((i) => i.wabaId), ...rows.map((t) => t.wabaId)])].sort();
   return wabaIds.map((wabaId) => ({
     wabaId,
-    inboxes: inboxRows.filter((i) => i.wabaId === wabaId).map(({ id, name, displayNumber }) => ({ id, name, displayNumber })),
+    inboxes: inboxRows
+      .filter((i) => i.wabaId === wabaId)
+      .map(({ id, name, displayNumber }) => ({ id, name, displayNumber })),
     templates: rows
       .filter((t) => t.wabaId === wabaId)
       .map((t) => {
         const u = usage.get(`${t.wabaId}|${t.name}|${t.language}`);
-        return { ...t, sentThisMonth: u?.sent ?? 0, costMicrosThisMonth: u?.cost ?? 0, currency: u?.currency ?? "USD" };
+        return {
+          ...t,
+          sentThisMonth: u?.sent ?? 0,
+          costMicrosThisMonth: u?.cost ?? 0,
+          currency: u?.currency ?? "USD",
+        };
       }),
   }));
 }
@@ -228,7 +244,10 @@ async function templateUsage(
   db: DbOrTx,
   since: Date,
 ): Promise<Map<string, { sent: number; cost: number; currency: string }>> {
-  const [settings] = await db.select({ model: workspaceSettings.pricingModel }).from(workspaceSettings).limit(1);
+  const [settings] = await db
+    .select({ model: workspaceSettings.pricingModel })
+    .from(workspaceSettings)
+    .limit(1);
   const model = settings?.model ?? "cbp";
   const cost =
     model === "pmp"
@@ -258,7 +277,11 @@ async function templateUsage(
     .groupBy(inboxes.wabaId, messages.templateName, messages.templateLanguage);
   const out = new Map<string, { sent: number; cost: number; currency: string }>();
   for (const r of await base) {
-    out.set(`${r.wabaId}|${r.name}|${r.language}`, { sent: r.sent, cost: Number(r.cost), currency: r.currency ?? "USD" });
+    out.set(`${r.wabaId}|${r.name}|${r.language}`, {
+      sent: r.sent,
+      cost: Number(r.cost),
+      currency: r.currency ?? "USD",
+    });
   }
   return out;
 }
@@ -298,7 +321,10 @@ export async function listPickerTemplates(
   db: DbOrTx,
   opts: { inboxId: string; role: Role; language?: string },
 ): Promise<PickerTemplate[]> {
-  const [inbox] = await db.select({ wabaId: inboxes.wabaId }).from(inboxes).where(eq(inboxes.id, opts.inboxId));
+  const [inbox] = await db
+    .select({ wabaId: inboxes.wabaId })
+    .from(inboxes)
+    .where(eq(inboxes.id, opts.inboxId));
   if (!inbox) return [];
   const rows = await db
     .select()
@@ -306,6 +332,8 @@ export async function listPickerTemplates(
     .where(
       and(
         eq(templates.wabaId, inbox.wabaId),
+        // A template is the WABA's unless an admin scoped it to one inbox.
+        or(isNull(templates.inboxId), eq(templates.inboxId, opts.inboxId)),
         eq(templates.status, "APPROVED"),
         isNull(templates.deletedAt),
         ...(opts.role === "agent" ? [eq(templates.visibleToAgents, true)] : []),
@@ -379,7 +407,8 @@ export async function createTemplate(
   try {
     row = await db.transaction(async (tx) => {
       const values = {
-        inboxId: creds.inboxId,
+        // Meta's templates belong to the account (WABA): every inbox of it may send them.
+        inboxId: null,
         wabaId: input.wabaId,
         metaId: created.id,
         name: draft.name,
@@ -448,7 +477,10 @@ export async function editTemplate(
   const fields = { ...checked.errors, ...limits };
   if (Object.keys(fields).length > 0) throw invalid(fields, "templates.edit_invalid", ctx);
   if (!t.metaId) {
-    throw new AppError("conflict", "WhatsApp's id for this template is not known yet: press Sync now, then edit.");
+    throw new AppError(
+      "conflict",
+      "WhatsApp's id for this template is not known yet: press Sync now, then edit.",
+    );
   }
   const creds = await credentialsFor(db, t.wabaId);
   const meta = toMetaCreate(draft);
@@ -519,7 +551,11 @@ export async function deleteTemplate(db: DbOrTx, actor: Actor, id: string): Prom
       )
       .returning();
     for (const r of rows) {
-      await audit(tx, actor.id, "template.deleted", r, { name: r.name, language: r.language, metaId: r.metaId });
+      await audit(tx, actor.id, "template.deleted", r, {
+        name: r.name,
+        language: r.language,
+        metaId: r.metaId,
+      });
     }
     return rows;
   });
@@ -597,12 +633,22 @@ export async function applyTemplateStatusUpdate(
     )
     .limit(1);
   if (!t) {
-    log.warn("templates.status_update_unknown", { wabaId: u.wabaId, metaId, name: u.name, language, event: u.event });
+    log.warn("templates.status_update_unknown", {
+      wabaId: u.wabaId,
+      metaId,
+      name: u.name,
+      language,
+      event: u.event,
+    });
     return null;
   }
   if (!effect) {
     log.warn("templates.status_update_unhandled", { id: t.id, event: u.event });
-    await audit(tx, null, "template.status_event", t, { event: u.event, reason: u.reason ?? null, source: "webhook" });
+    await audit(tx, null, "template.status_event", t, {
+      event: u.event,
+      reason: u.reason ?? null,
+      source: "webhook",
+    });
     return null;
   }
   const now = new Date();
@@ -732,7 +778,7 @@ export async function syncTemplates(
     try {
       const creds = await credentialsFor(db, wabaId);
       const remote = await listMessageTemplates(creds);
-      const r = await reconcile(db, wabaId, creds.inboxId, remote, actor?.id ?? null, opts.now ?? new Date());
+      const r = await reconcile(db, wabaId, remote, actor?.id ?? null, opts.now ?? new Date());
       changes.push(...r.changes);
       report.wabas.push({ wabaId, ok: true, imported: r.imported, updated: r.updated, removed: r.removed });
       log.info("templates.synced", { wabaId, imported: r.imported, updated: r.updated, removed: r.removed });
@@ -749,7 +795,6 @@ export async function syncTemplates(
 async function reconcile(
   db: DbOrTx,
   wabaId: string,
-  inboxId: string,
   remote: MetaTemplate[],
   actorId: string | null,
   now: Date,
@@ -774,13 +819,14 @@ async function reconcile(
       const existing = byKey.get(key);
       if (effect?.kind === "deleted") continue;
       seen.add(key);
-      const status: TemplateStatus = effect?.kind === "status" ? effect.status : (existing?.status ?? "PENDING");
+      const status: TemplateStatus =
+        effect?.kind === "status" ? effect.status : (existing?.status ?? "PENDING");
       const reason = statusReason(status, m.rejected_reason ?? null);
 
       // Unknown here, or deleted here long ago and made again on Meta (a new id): import.
       if (!existing || (existing.deletedAt && existing.metaId !== String(m.id))) {
         const values = {
-          inboxId,
+          inboxId: null,
           wabaId,
           metaId: String(m.id),
           name: m.name,
@@ -838,16 +884,26 @@ async function reconcile(
         })
         .where(eq(templates.id, existing.id))
         .returning();
-      await audit(tx, actorId, existing.status !== status ? "template.status_changed" : "template.synced", r, {
-        name: r.name,
-        language: r.language,
-        from: existing.status,
-        to: r.status,
-        reason,
-        source: "sync",
-        ...(existing.category !== r.category ? { categoryFrom: existing.category, categoryTo: r.category } : {}),
-        ...(existing.qualityRating !== quality ? { qualityFrom: existing.qualityRating, qualityTo: quality } : {}),
-      });
+      await audit(
+        tx,
+        actorId,
+        existing.status !== status ? "template.status_changed" : "template.synced",
+        r,
+        {
+          name: r.name,
+          language: r.language,
+          from: existing.status,
+          to: r.status,
+          reason,
+          source: "sync",
+          ...(existing.category !== r.category
+            ? { categoryFrom: existing.category, categoryTo: r.category }
+            : {}),
+          ...(existing.qualityRating !== quality
+            ? { qualityFrom: existing.qualityRating, qualityTo: quality }
+            : {}),
+        },
+      );
       changes.push(changeOf(r));
       updated++;
     }
@@ -857,10 +913,19 @@ async function reconcile(
       const rows = await tx
         .update(templates)
         .set({ deletedAt: now, updatedAt: now, lastSyncedAt: now })
-        .where(inArray(templates.id, vanished.map((t) => t.id)))
+        .where(
+          inArray(
+            templates.id,
+            vanished.map((t) => t.id),
+          ),
+        )
         .returning();
       for (const r of rows) {
-        await audit(tx, actorId, "template.deleted_by_meta", r, { name: r.name, language: r.language, source: "sync" });
+        await audit(tx, actorId, "template.deleted_by_meta", r, {
+          name: r.name,
+          language: r.language,
+          source: "sync",
+        });
         changes.push(changeOf(r, "DELETED"));
       }
       removed = rows.length;

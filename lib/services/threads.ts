@@ -9,7 +9,11 @@ import { log } from "@/lib/logger";
 import { emitTo } from "@/lib/realtime/emit";
 import { rooms, type ThreadSummary } from "@/lib/realtime/events";
 import { type Actor, accessibleInboxIds, canAccessInbox, seesAllInboxes } from "@/lib/services/access";
-import { renderTemplate, type StoredTemplateComponent, templateVariables } from "@/lib/whatsapp/template-params";
+import {
+  renderTemplate,
+  type StoredTemplateComponent,
+  templateVariables,
+} from "@/lib/whatsapp/template-params";
 
 /* ------------------------------------------------------------------ list */
 

@@ -102,7 +102,13 @@ export async function loginRetryAt(db: DbOrTx, email: string, now = new Date()):
   const failures = await db
     .select({ at: loginAttempts.at })
     .from(loginAttempts)
-    .where(and(eq(loginAttempts.email, email.trim().toLowerCase()), eq(loginAttempts.ok, false), gt(loginAttempts.at, since)))
+    .where(
+      and(
+        eq(loginAttempts.email, email.trim().toLowerCase()),
+        eq(loginAttempts.ok, false),
+        gt(loginAttempts.at, since),
+      ),
+    )
     .orderBy(asc(loginAttempts.at));
   if (failures.length < MAX_FAILED_LOGINS) return null;
   // The window slides: the oldest counted failure leaving it frees one attempt.

@@ -43,7 +43,8 @@ const SENTENCES: Record<number, string> = {
   131051: "This message type is not supported by WhatsApp.",
   131052: "The media in the customer's message could not be downloaded.",
   131053: "The media could not be uploaded: unsupported type or too large.",
-  131056: "Too many messages to this customer in a short time (pair rate limit). Wait a moment before sending again.",
+  131056:
+    "Too many messages to this customer in a short time (pair rate limit). Wait a moment before sending again.",
   131057: "The business account is in maintenance mode.",
   132000: "The number of template parameters does not match the template.",
   132001: "The template does not exist in this language or is not approved yet.",

@@ -97,7 +97,13 @@ async function graphRequest<T>(
   }
   if (!res.ok) return failureFromResponse(res.status, parsed);
   if (parsed === null || typeof parsed !== "object") {
-    return { ok: false, retryable: false, code: null, httpStatus: res.status, message: "Graph API answered without JSON" };
+    return {
+      ok: false,
+      retryable: false,
+      code: null,
+      httpStatus: res.status,
+      message: "Graph API answered without JSON",
+    };
   }
   return { ok: true, data: parsed as T };
 }
@@ -136,7 +142,13 @@ async function sendMessageRequest(
   if (!r.ok) return r;
   const wamid = r.data.messages?.[0]?.id;
   if (!wamid) {
-    return { ok: false, retryable: false, code: null, httpStatus: 200, message: "Graph API accepted the message without a message id" };
+    return {
+      ok: false,
+      retryable: false,
+      code: null,
+      httpStatus: 200,
+      message: "Graph API accepted the message without a message id",
+    };
   }
   return { ok: true, wamid };
 }
@@ -186,7 +198,8 @@ export function sendMedia(
   } & SendOptions,
 ): Promise<SendResult> {
   const media: Record<string, string> = m.id ? { id: m.id } : { link: m.link ?? "" };
-  if (m.caption && (m.kind === "image" || m.kind === "video" || m.kind === "document")) media.caption = m.caption;
+  if (m.caption && (m.kind === "image" || m.kind === "video" || m.kind === "document"))
+    media.caption = m.caption;
   if (m.filename && m.kind === "document") media.filename = m.filename;
   return sendMessageRequest(cfg, phoneNumberId, m.to, m.kind, { [m.kind]: media }, m);
 }
@@ -208,9 +221,14 @@ export async function markAsRead(
   phoneNumberId: string,
   wamid: string,
 ): Promise<GraphResult<Record<never, never>>> {
-  const r = await graphRequest<{ success?: boolean }>(cfg, "POST", `${encodeURIComponent(phoneNumberId)}/messages`, {
-    json: { messaging_product: "whatsapp", status: "read", message_id: wamid },
-  });
+  const r = await graphRequest<{ success?: boolean }>(
+    cfg,
+    "POST",
+    `${encodeURIComponent(phoneNumberId)}/messages`,
+    {
+      json: { messaging_product: "whatsapp", status: "read", message_id: wamid },
+    },
+  );
   return r.ok ? { ok: true } : r;
 }
 
@@ -231,21 +249,41 @@ export async function uploadMedia(
     form,
   });
   if (!r.ok) return r;
-  if (!r.data.id) return { ok: false, retryable: false, code: null, httpStatus: 200, message: "Upload answered without a media id" };
+  if (!r.data.id)
+    return {
+      ok: false,
+      retryable: false,
+      code: null,
+      httpStatus: 200,
+      message: "Upload answered without a media id",
+    };
   return { ok: true, id: r.data.id };
 }
 
-export type MediaInfo = { url: string; mimeType: string | null; sha256: string | null; fileSize: number | null };
+export type MediaInfo = {
+  url: string;
+  mimeType: string | null;
+  sha256: string | null;
+  fileSize: number | null;
+};
 
 /** GET /{media-id}: a short-lived (5 min) download URL and the file's metadata. */
 export async function getMediaUrl(cfg: GraphConfig, mediaId: string): Promise<GraphResult<MediaInfo>> {
-  const r = await graphRequest<{ url?: string; mime_type?: string; sha256?: string; file_size?: number | string }>(
-    cfg,
-    "GET",
-    encodeURIComponent(mediaId),
-  );
+  const r = await graphRequest<{
+    url?: string;
+    mime_type?: string;
+    sha256?: string;
+    file_size?: number | string;
+  }>(cfg, "GET", encodeURIComponent(mediaId));
   if (!r.ok) return r;
-  if (!r.data.url) return { ok: false, retryable: false, code: null, httpStatus: 200, message: "Media answer without a url" };
+  if (!r.data.url)
+    return {
+      ok: false,
+      retryable: false,
+      code: null,
+      httpStatus: 200,
+      message: "Media answer without a url",
+    };
   return {
     ok: true,
     url: r.data.url,
@@ -279,14 +317,26 @@ export async function downloadMedia(
     const declared = Number(res.headers.get("content-length") ?? 0);
     if (declared > maxBytes) {
       await res.body?.cancel();
-      return { ok: false, retryable: false, code: null, httpStatus: res.status, message: `Media is ${declared} bytes, over the ${maxBytes}-byte limit` };
+      return {
+        ok: false,
+        retryable: false,
+        code: null,
+        httpStatus: res.status,
+        message: `Media is ${declared} bytes, over the ${maxBytes}-byte limit`,
+      };
     }
     const chunks: Uint8Array[] = [];
     let total = 0;
     for await (const chunk of res.body ?? []) {
       total += chunk.byteLength;
       if (total > maxBytes) {
-        return { ok: false, retryable: false, code: null, httpStatus: res.status, message: `Media is over the ${maxBytes}-byte limit` };
+        return {
+          ok: false,
+          retryable: false,
+          code: null,
+          httpStatus: res.status,
+          message: `Media is over the ${maxBytes}-byte limit`,
+        };
       }
       chunks.push(chunk);
     }
@@ -319,7 +369,8 @@ export type MetaTemplate = {
   previous_category?: string;
 };
 
-const TEMPLATE_FIELDS = "id,name,language,status,category,components,parameter_format,rejected_reason,quality_score";
+const TEMPLATE_FIELDS =
+  "id,name,language,status,category,components,parameter_format,rejected_reason,quality_score";
 
 /** One page of a WABA's templates; pass `after` (paging.cursors.after) for the next. */
 export async function listTemplates(
@@ -327,20 +378,18 @@ export async function listTemplates(
   wabaId: string,
   opts: { limit?: number; after?: string; name?: string; status?: string } = {},
 ): Promise<GraphResult<{ templates: MetaTemplate[]; after: string | null }>> {
-  const r = await graphRequest<{ data?: MetaTemplate[]; paging?: { cursors?: { after?: string }; next?: string } }>(
-    cfg,
-    "GET",
-    `${encodeURIComponent(wabaId)}/message_templates`,
-    {
-      query: {
-        fields: TEMPLATE_FIELDS,
-        limit: String(opts.limit ?? 100),
-        after: opts.after,
-        name: opts.name,
-        status: opts.status,
-      },
+  const r = await graphRequest<{
+    data?: MetaTemplate[];
+    paging?: { cursors?: { after?: string }; next?: string };
+  }>(cfg, "GET", `${encodeURIComponent(wabaId)}/message_templates`, {
+    query: {
+      fields: TEMPLATE_FIELDS,
+      limit: String(opts.limit ?? 100),
+      after: opts.after,
+      name: opts.name,
+      status: opts.status,
     },
-  );
+  });
   if (!r.ok) return r;
   const after = r.data.paging?.next ? (r.data.paging.cursors?.after ?? null) : null;
   return { ok: true, templates: r.data.data ?? [], after };
@@ -386,8 +435,20 @@ export async function createTemplate(
     { json: t },
   );
   if (!r.ok) return r;
-  if (!r.data.id) return { ok: false, retryable: false, code: null, httpStatus: 200, message: "Template created without an id" };
-  return { ok: true, id: r.data.id, status: r.data.status ?? "PENDING", category: r.data.category ?? t.category };
+  if (!r.data.id)
+    return {
+      ok: false,
+      retryable: false,
+      code: null,
+      httpStatus: 200,
+      message: "Template created without an id",
+    };
+  return {
+    ok: true,
+    id: r.data.id,
+    status: r.data.status ?? "PENDING",
+    category: r.data.category ?? t.category,
+  };
 }
 
 /** Deletes a template by name (every language), or one language version with `hsmId`. */
@@ -396,9 +457,14 @@ export async function deleteTemplate(
   wabaId: string,
   t: { name: string; hsmId?: string },
 ): Promise<GraphResult<Record<never, never>>> {
-  const r = await graphRequest<{ success?: boolean }>(cfg, "DELETE", `${encodeURIComponent(wabaId)}/message_templates`, {
-    query: { name: t.name, hsm_id: t.hsmId },
-  });
+  const r = await graphRequest<{ success?: boolean }>(
+    cfg,
+    "DELETE",
+    `${encodeURIComponent(wabaId)}/message_templates`,
+    {
+      query: { name: t.name, hsm_id: t.hsmId },
+    },
+  );
   return r.ok ? { ok: true } : r;
 }
 

@@ -90,7 +90,9 @@ export function templateVariables(components: readonly StoredTemplateComponent[]
   const buttons = component(components, "BUTTONS")?.buttons ?? [];
   const format = header?.format?.toUpperCase() ?? "TEXT";
   const headerMedia =
-    header && ["IMAGE", "VIDEO", "DOCUMENT"].includes(format) ? (format.toLowerCase() as HeaderMediaKind) : null;
+    header && ["IMAGE", "VIDEO", "DOCUMENT"].includes(format)
+      ? (format.toLowerCase() as HeaderMediaKind)
+      : null;
   const headerVars = header && format === "TEXT" ? variablesIn(header.text) : [];
   const bodyVars = variablesIn(body?.text);
   const buttonVars = buttons
@@ -180,7 +182,11 @@ export function buildTemplateSend(
     });
   }
 
-  return { ok: true, components, rendered: renderTemplate(template.components, { header, body, buttonValues }) };
+  return {
+    ok: true,
+    components,
+    rendered: renderTemplate(template.components, { header, body, buttonValues }),
+  };
 }
 
 /** Maps given values onto variable names, recording what is missing, blank, extra or malformed. */
@@ -208,7 +214,8 @@ function resolveValues(
     problems.push(`at most ${expected} ${where} value(s) (${given.length} given)`);
   } else if (given && !Array.isArray(given)) {
     const extra = Object.keys(given).filter((k) => !names.includes(k));
-    if (extra.length > 0) problems.push(`no ${where} variable(s) named ${extra.map((k) => `{{${k}}}`).join(", ")}`);
+    if (extra.length > 0)
+      problems.push(`no ${where} variable(s) named ${extra.map((k) => `{{${k}}}`).join(", ")}`);
   }
   // Meta rejects text parameters with newlines, tabs or more than 4 consecutive spaces (error 132018).
   for (const [name, v] of out) {
@@ -235,11 +242,18 @@ export function renderTemplate(
   return {
     header: header && format === "TEXT" && header.text ? fill(header.text, values.header ?? new Map()) : null,
     headerMedia:
-      header && ["IMAGE", "VIDEO", "DOCUMENT"].includes(format) ? (format.toLowerCase() as HeaderMediaKind) : null,
+      header && ["IMAGE", "VIDEO", "DOCUMENT"].includes(format)
+        ? (format.toLowerCase() as HeaderMediaKind)
+        : null,
     body: fill(component(components, "BODY")?.text ?? "", values.body ?? new Map()),
     footer: footer?.text ?? null,
     buttons: buttons.map((b, i) => {
-      const url = b.url ? fill(b.url, new Map([...variablesIn(b.url)].map((n) => [n, values.buttonValues?.get(i) ?? `{{${n}}}`]))) : undefined;
+      const url = b.url
+        ? fill(
+            b.url,
+            new Map([...variablesIn(b.url)].map((n) => [n, values.buttonValues?.get(i) ?? `{{${n}}}`])),
+          )
+        : undefined;
       return { type: b.type?.toLowerCase() ?? "quick_reply", text: b.text ?? "", ...(url ? { url } : {}) };
     }),
   };

@@ -80,7 +80,11 @@ export const sharedContactSchema = z.looseObject({
     .optional(),
   phones: z
     .array(
-      z.looseObject({ phone: z.string().optional(), wa_id: z.string().optional(), type: z.string().optional() }),
+      z.looseObject({
+        phone: z.string().optional(),
+        wa_id: z.string().optional(),
+        type: z.string().optional(),
+      }),
     )
     .optional(),
 });
@@ -94,7 +98,11 @@ export const interactiveContentSchema = z
     list_reply: replyItem.optional(),
     /** WhatsApp Flows answer. */
     nfm_reply: z
-      .looseObject({ name: z.string().optional(), body: z.string().optional(), response_json: z.string().optional() })
+      .looseObject({
+        name: z.string().optional(),
+        body: z.string().optional(),
+        response_json: z.string().optional(),
+      })
       .optional(),
   })
   .refine(
@@ -142,7 +150,9 @@ export type KnownMessageType = keyof typeof MESSAGE_CONTENT_SCHEMAS;
 export const KNOWN_MESSAGE_TYPES = Object.keys(MESSAGE_CONTENT_SCHEMAS) as KnownMessageType[];
 
 export type InboundContent =
-  | { [K in KnownMessageType]: { kind: K; data: z.infer<(typeof MESSAGE_CONTENT_SCHEMAS)[K]> } }[KnownMessageType]
+  | {
+      [K in KnownMessageType]: { kind: K; data: z.infer<(typeof MESSAGE_CONTENT_SCHEMAS)[K]> };
+    }[KnownMessageType]
   | {
       kind: "unsupported";
       /** The type Meta gave (`unsupported`, a type newer than this code, or a known type whose object was malformed). */

@@ -1,5 +1,6 @@
 import { log } from "../logger";
 import { startOutboxWorker } from "../services/outbox";
+import { startCampaignSender } from "./campaign-sender";
 import { startTemplateSync } from "./template-sync";
 
 /**
@@ -11,6 +12,7 @@ export function startWorkers(): () => Promise<void> {
   const stops: Array<() => Promise<void> | void> = [];
   stops.push(startOutboxWorker());
   stops.push(startTemplateSync());
+  stops.push(startCampaignSender());
   log.info("workers.started", { count: stops.length });
   return async () => {
     for (const s of stops) await s();

@@ -1,5 +1,5 @@
-import { drizzle } from "drizzle-orm/postgres-js";
 import { eq, inArray } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
@@ -45,8 +45,12 @@ describe("outbox", () => {
   it("retries through a Meta outage and delivers exactly once afterwards", async () => {
     const waId = randomWaId();
     const { threadId } = await customerWrites(db, h, inbox, waId);
-    await simPost(h, "/_sim/outage", { mode: "500", forMs: 2500 });
-    const r = await sendMessage(db, { threadId, actor: system, input: { type: "text", text: "Sorry for the wait" } });
+    await simPost(h, "/_sim/outage", { mode: "500", forMs: 1500 });
+    const r = await sendMessage(db, {
+      threadId,
+      actor: system,
+      input: { type: "text", text: "Sorry for the wait" },
+    });
     if (!r.ok) throw r.error;
 
     // First attempt fails and is scheduled again, with the error kept on the row.
@@ -94,7 +98,10 @@ describe("outbox", () => {
       const drainer = async (d: typeof db) => {
         for (let round = 0; round < 200; round++) {
           const n = await drainOutbox(d, { inboxIds: [inbox.id], limit: 7 });
-          const rows = await d.select({ status: messages.status }).from(messages).where(inArray(messages.id, ids));
+          const rows = await d
+            .select({ status: messages.status })
+            .from(messages)
+            .where(inArray(messages.id, ids));
           if (rows.every((m) => m.status !== "pending")) return;
           if (n === 0) await new Promise((r) => setTimeout(r, 20));
         }
@@ -102,7 +109,9 @@ describe("outbox", () => {
       await Promise.all([drainer(db), drainer(db2)]);
 
       const rows = await db.select().from(messages).where(inArray(messages.id, ids));
-      expect(rows.every((m) => m.wamid !== null && m.status !== "pending" && m.status !== "failed")).toBe(true);
+      expect(rows.every((m) => m.wamid !== null && m.status !== "pending" && m.status !== "failed")).toBe(
+        true,
+      );
       expect(rows.every((m) => m.attempts === 1)).toBe(true);
 
       const phone = await simSent(h, { phoneNumberId: inbox.phoneNumberId });
@@ -114,7 +123,11 @@ describe("outbox", () => {
       for (const t of threadsList) {
         const got = ours
           .filter((p) => p.to === t.waId)
-          .map((p) => (p.payload as { template: { components: Array<{ parameters: Array<{ text: string }> }> } }).template.components[0].parameters[0].text);
+          .map(
+            (p) =>
+              (p.payload as { template: { components: Array<{ parameters: Array<{ text: string }> }> } })
+                .template.components[0].parameters[0].text,
+          );
         expect(got).toEqual(["0", "1", "2", "3", "4"]);
       }
     } finally {
@@ -130,7 +143,10 @@ describe("outbox", () => {
       input: { type: "template", name: "ticket_update", params: ["x"] },
     });
     if (!r.ok) throw r.error;
-    await db.update(messages).set({ attempts: MAX_ATTEMPTS - 1 }).where(eq(messages.id, r.message.id));
+    await db
+      .update(messages)
+      .set({ attempts: MAX_ATTEMPTS - 1 })
+      .where(eq(messages.id, r.message.id));
     await simPost(h, "/_sim/outage", { mode: "429", forMs: 5000, count: 1 });
     await drainOutbox(db, { inboxIds: [inbox.id] });
     const m = await messageRow(db, r.message.id);

@@ -142,7 +142,12 @@ export async function customerWrites(
   waId: string,
   text = "Hello!",
 ): Promise<{ threadId: string; contactId: string }> {
-  await simPost(h, "/_sim/inbound", { from: waId, name: "Test Customer", text, phone_number_id: inbox.phoneNumberId });
+  await simPost(h, "/_sim/inbound", {
+    from: waId,
+    name: "Test Customer",
+    text,
+    phone_number_id: inbox.phoneNumberId,
+  });
   return waitFor(async () => {
     const [t] = await db
       .select({ threadId: threads.id, contactId: threads.contactId, lastInboundAt: threads.lastInboundAt })

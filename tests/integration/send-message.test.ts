@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
 import { messages, threads, users, workspaceSettings } from "../../db/schema";
-import { sendMessage } from "../../lib/services/send-message";
+import { retryFailedMessage, sendMessage } from "../../lib/services/send-message";
 import { createTemplate, deleteTemplate, listTemplates } from "../../lib/whatsapp/graph-client";
 import {
   createTestInbox,
@@ -39,7 +39,12 @@ beforeAll(async () => {
   inbox = await createTestInbox(db, h);
   const [u] = await db
     .insert(users)
-    .values({ email: `send-${inbox.phoneNumberId}@test.local`, name: "Send Agent", passwordHash: "x", role: "agent" })
+    .values({
+      email: `send-${inbox.phoneNumberId}@test.local`,
+      name: "Send Agent",
+      passwordHash: "x",
+      role: "agent",
+    })
     .returning();
   agentId = u.id;
   await seedTemplate(db, h, inbox, { name: "order_update", components: ORDER_UPDATE });
@@ -60,7 +65,11 @@ describe("sendMessage → outbox → simulator → webhooks", () => {
     const waId = randomWaId();
     const { threadId } = await customerWrites(db, h, inbox, waId, "Where is my order?");
 
-    const r = await sendMessage(db, { threadId, actor: agent(), input: { type: "text", text: "It ships today." } });
+    const r = await sendMessage(db, {
+      threadId,
+      actor: agent(),
+      input: { type: "text", text: "It ships today." },
+    });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const stored = await messageRow(db, r.message.id);
@@ -108,7 +117,9 @@ describe("sendMessage → outbox → simulator → webhooks", () => {
       expect(r.ok).toBe(false);
       if (r.ok) return;
       expect(r.error.code).toBe("window_closed");
-      expect(r.error.details).toEqual({ closedAt: new Date(lastInboundAt.getTime() + 24 * HOUR).toISOString() });
+      expect(r.error.details).toEqual({
+        closedAt: new Date(lastInboundAt.getTime() + 24 * HOUR).toISOString(),
+      });
       expect(r.error.message).toMatch(/24-hour customer service window is closed/);
     }
     await drainUntil(db, inbox, async () => true, "a drain");
@@ -124,7 +135,9 @@ describe("sendMessage → outbox → simulator → webhooks", () => {
   });
 
   it("sends an approved template outside the window, rendered for the UI", async () => {
-    const { threadId, waId } = await insertThread(db, inbox, { lastInboundAt: new Date(Date.now() - 48 * HOUR) });
+    const { threadId, waId } = await insertThread(db, inbox, {
+      lastInboundAt: new Date(Date.now() - 48 * HOUR),
+    });
     const r = await sendMessage(db, {
       threadId,
       actor: agent(),
@@ -204,7 +217,11 @@ describe("sendMessage → outbox → simulator → webhooks", () => {
   it("marks a message Meta refuses with 131047 as failed, with the code and a sentence", async () => {
     // Our database believes the customer wrote an hour ago; Meta (the simulator) never saw it.
     const { threadId } = await insertThread(db, inbox, { lastInboundAt: new Date(Date.now() - HOUR) });
-    const r = await sendMessage(db, { threadId, actor: agent(), input: { type: "text", text: "Hello again" } });
+    const r = await sendMessage(db, {
+      threadId,
+      actor: agent(),
+      input: { type: "text", text: "Hello again" },
+    });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const failed = await drainUntil(
@@ -221,11 +238,27 @@ describe("sendMessage → outbox → simulator → webhooks", () => {
     expect(failed.failedAt).toBeInstanceOf(Date);
     expect(failed.attempts).toBe(1);
     expect(failed.nextAttemptAt).toBeNull();
+
+    // The agent retries: queued again from scratch; a second retry while pending is refused.
+    const retried = await retryFailedMessage(db, { messageId: r.message.id, actor: agent() });
+    expect(retried.ok && retried.message).toMatchObject({ status: "pending", attempts: 0, errorCode: null });
+    const again = await retryFailedMessage(db, { messageId: r.message.id, actor: agent() });
+    expect(!again.ok && again.error.code).toBe("conflict");
+    await drainUntil(
+      db,
+      inbox,
+      async () => (await messageRow(db, r.message.id)).status === "failed",
+      "the retried message to fail again",
+    );
   });
 
   it("stores private notes without sending them", async () => {
     const { threadId, waId } = await insertThread(db, inbox, { lastInboundAt: null });
-    const r = await sendMessage(db, { threadId, actor: agent(), input: { type: "note", text: "VIP, be nice" } });
+    const r = await sendMessage(db, {
+      threadId,
+      actor: agent(),
+      input: { type: "note", text: "VIP, be nice" },
+    });
     expect(r.ok && r.message).toMatchObject({ type: "note", status: "note", body: "VIP, be nice" });
     await drainUntil(db, inbox, async () => true, "a drain");
     expect(await simSent(h, { to: waId })).toEqual([]);
@@ -240,7 +273,10 @@ describe("sendMessage → outbox → simulator → webhooks", () => {
       sendMessage(db, { threadId, actor: agent(), input, clientId }),
     ]);
     expect(a.ok && b.ok && a.message.id === b.message.id).toBe(true);
-    const rows = await db.select().from(messages).where(and(eq(messages.threadId, threadId)));
+    const rows = await db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.threadId, threadId)));
     expect(rows).toHaveLength(1);
   });
 

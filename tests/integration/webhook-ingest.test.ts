@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
-import { contacts, inboxes, messages, templates, threads, webhookEvents } from "../../db/schema";
+import { contacts, type inboxes, messages, templates, threads, webhookEvents } from "../../db/schema";
 import { ingestWebhookPayload } from "../../lib/services/ingest-webhook";
 import {
   createTestInbox,
@@ -43,12 +43,18 @@ const firstMessage = (raw: string) => JSON.parse(raw).entry[0].changes[0].value.
 describe("inbound message types (Meta's fixtures, re-signed)", () => {
   const cases: [string, Record<string, unknown>][] = [
     ["inbound-text.json", { type: "text", body: "Does it come in another color?" }],
-    ["inbound-image.json", { type: "image", body: "Is this the right one?", mediaId: "1003383421387256", mediaMime: "image/jpeg" }],
+    [
+      "inbound-image.json",
+      { type: "image", body: "Is this the right one?", mediaId: "1003383421387256", mediaMime: "image/jpeg" },
+    ],
     ["inbound-audio-voice.json", { type: "audio", body: "Voice message", mediaId: "1049298363745458" }],
     ["inbound-video.json", { type: "video", body: "Video", mediaMime: "video/mp4" }],
     ["inbound-document.json", { type: "document", body: "my receipt", mediaMime: "application/pdf" }],
     ["inbound-sticker.json", { type: "sticker", body: "Sticker", mediaMime: "image/webp" }],
-    ["inbound-location.json", { type: "location", body: "Location: Main Office, 1 Hacker Way, Menlo Park, CA 94025" }],
+    [
+      "inbound-location.json",
+      { type: "location", body: "Location: Main Office, 1 Hacker Way, Menlo Park, CA 94025" },
+    ],
     ["inbound-contacts.json", { type: "contacts", body: "Contact: Barbara J. Johnson" }],
     ["inbound-interactive-button-reply.json", { type: "interactive", body: "Change" }],
     ["inbound-interactive-list-reply.json", { type: "interactive", body: "Express Shipping" }],
@@ -117,11 +123,20 @@ describe("threads", () => {
       const { thread } = await threadOf(waId);
       await db
         .update(threads)
-        .set({ status, snoozedUntil: status === "snoozed" ? new Date(Date.now() + HOUR) : null, unreadCount: 0 })
+        .set({
+          status,
+          snoozedUntil: status === "snoozed" ? new Date(Date.now() + HOUR) : null,
+          unreadCount: 0,
+        })
         .where(eq(threads.id, thread.id));
       await postWebhook(inboundTextBody({ inbox, waId, text: "again", at: secondsAgo(60) }));
       const after = await threadOf(waId);
-      expect(after.thread).toMatchObject({ id: thread.id, status: "open", snoozedUntil: null, unreadCount: 1 });
+      expect(after.thread).toMatchObject({
+        id: thread.id,
+        status: "open",
+        snoozedUntil: null,
+        unreadCount: 1,
+      });
     }
   });
 
@@ -152,7 +167,9 @@ describe("threads", () => {
       at: new Date(at.getTime() + 60_000),
     });
     const deliveredAt = new Date(at.getTime() + 65_000);
-    const res = await postWebhook(statusBody({ inbox, wamid: replyWamid, status: "delivered", at: deliveredAt }));
+    const res = await postWebhook(
+      statusBody({ inbox, wamid: replyWamid, status: "delivered", at: deliveredAt }),
+    );
     expect(res.status).toBe(200);
     const after = await threadOf(waId);
     expect(after.thread.fepExpiresAt).toEqual(new Date(deliveredAt.getTime() + 72 * HOUR));
@@ -188,14 +205,29 @@ describe("batches", () => {
           text: { body: `batch ${k}.${i}` },
         };
       });
-      return messagesValue({ phoneNumberId: box.phoneNumberId, contacts: [{ waId, name: `B${k}` }], messages: msgs });
+      // One change also carries a status, for a message this workspace has not stored (yet).
+      const statuses =
+        k === 3
+          ? [{ id: randomWamid(), status: "sent", timestamp: unixSeconds(secondsAgo(5)), recipient_id: waId }]
+          : undefined;
+      return messagesValue({
+        phoneNumberId: box.phoneNumberId,
+        contacts: [{ waId, name: `B${k}` }],
+        messages: msgs,
+        statuses,
+      });
     };
     const body = webhookBody([
       { wabaId: inbox.wabaId, values: [value(inbox, 0), value(inbox, 1)] },
       { wabaId: inbox2.wabaId, values: [value(inbox2, 2), value(inbox2, 3)] },
     ]);
     const summary = await ingestWebhookPayload(db, body);
-    expect(summary).toMatchObject({ messagesStored: 12, messagesDuplicate: 0 });
+    expect(summary).toMatchObject({
+      messagesStored: 12,
+      messagesDuplicate: 0,
+      statusesStored: 1,
+      statusesPending: 1,
+    });
     expect(summary.threadIds).toHaveLength(4);
 
     const rows = await db.select().from(messages).where(inArray(messages.wamid, wamids));
@@ -203,7 +235,7 @@ describe("batches", () => {
     for (const [k, waId] of waIds.entries()) {
       const t = await threadOf(waId, k < 2 ? inbox.id : inbox2.id);
       expect(t.thread.unreadCount).toBe(3);
-      expect(t.thread.lastMessagePreview).toBe(`batch ${k}.0`); // the newest (timestamps decrease with i)
+      expect(t.thread.lastMessagePreview).toBe(`batch ${k}.2`); // the newest
     }
 
     // The same body again through HTTP: nothing new.
@@ -230,12 +262,20 @@ describe("numbers and errors", () => {
   });
 
   it("acknowledges value-level errors and keeps them in the raw event's note", async () => {
-    const raw = loadFixtureRaw("value-errors-130429.json", { phoneNumberId: inbox.phoneNumberId, wabaId: inbox.wabaId });
+    const raw = loadFixtureRaw("value-errors-130429.json", {
+      phoneNumberId: inbox.phoneNumberId,
+      wabaId: inbox.wabaId,
+    });
     expect((await postWebhook(raw)).status).toBe(200);
     const [ev] = await db
       .select()
       .from(webhookEvents)
-      .where(and(sql`${inbox.phoneNumberId} = any(${webhookEvents.phoneNumberIds})`, sql`${webhookEvents.note} like '%130429%'`));
+      .where(
+        and(
+          sql`${inbox.phoneNumberId} = any(${webhookEvents.phoneNumberIds})`,
+          sql`${webhookEvents.note} like '%130429%'`,
+        ),
+      );
     expect(ev).toBeDefined();
   });
 
@@ -263,8 +303,15 @@ describe("numbers and errors", () => {
     const summary = await ingestWebhookPayload(db, body);
     expect(summary.messagesStored).toBe(2);
     expect(summary.notes.join()).toMatch(/message 2 skipped/);
-    expect(await messageByWamid(bad)).toMatchObject({ type: "unsupported", body: "unsupported message", mediaId: null });
-    expect((await messageByWamid(bad)).payload).toMatchObject({ originalType: "image", raw: { image: { caption: "no id" } } });
+    expect(await messageByWamid(bad)).toMatchObject({
+      type: "unsupported",
+      body: "unsupported message",
+      mediaId: null,
+    });
+    expect((await messageByWamid(bad)).payload).toMatchObject({
+      originalType: "image",
+      raw: { image: { caption: "no id" } },
+    });
     expect(await messageByWamid(good)).toMatchObject({ type: "text", body: "fine" });
   });
 
@@ -282,15 +329,36 @@ describe("template status updates", () => {
     const [approved, rejected] = await db
       .insert(templates)
       .values([
-        { inboxId: inbox.id, wabaId: inbox.wabaId, name: "order_confirmation", language: "en_US", category: "UTILITY", components: [] },
-        { inboxId: inbox.id, wabaId: inbox.wabaId, name: "summer_promo", language: "en_US", category: "MARKETING", components: [], metaId: "1689556908129833" },
+        {
+          inboxId: inbox.id,
+          wabaId: inbox.wabaId,
+          name: "order_confirmation",
+          language: "en_US",
+          category: "UTILITY",
+          components: [],
+        },
+        {
+          inboxId: inbox.id,
+          wabaId: inbox.wabaId,
+          name: "summer_promo",
+          language: "en_US",
+          category: "MARKETING",
+          components: [],
+          metaId: "1689556908129833",
+        },
       ])
       .returning();
     // A template with the same name in another account must not change.
     const other = await createTestInbox(db, "Other account");
     const [foreign] = await db
       .insert(templates)
-      .values({ wabaId: other.wabaId, name: "order_confirmation", language: "en_US", category: "UTILITY", components: [] })
+      .values({
+        wabaId: other.wabaId,
+        name: "order_confirmation",
+        language: "en_US",
+        category: "UTILITY",
+        components: [],
+      })
       .returning();
 
     const ids = { phoneNumberId: inbox.phoneNumberId, wabaId: inbox.wabaId };
@@ -298,7 +366,11 @@ describe("template status updates", () => {
     expect((await postWebhook(loadFixtureRaw("template-status-rejected.json", ids))).status).toBe(200);
 
     const read = async (id: string) => (await db.select().from(templates).where(eq(templates.id, id)))[0];
-    expect(await read(approved.id)).toMatchObject({ status: "APPROVED", rejectedReason: null, metaId: "1689556908129832" });
+    expect(await read(approved.id)).toMatchObject({
+      status: "APPROVED",
+      rejectedReason: null,
+      metaId: "1689556908129832",
+    });
     expect(await read(rejected.id)).toMatchObject({ status: "REJECTED", rejectedReason: "INVALID_FORMAT" });
     expect(await read(foreign.id)).toMatchObject({ status: "PENDING", metaId: null });
   });
@@ -306,7 +378,14 @@ describe("template status updates", () => {
   it("pauses with Meta's explanation and ignores quality warnings", async () => {
     const [tpl] = await db
       .insert(templates)
-      .values({ wabaId: inbox.wabaId, name: "weekly_deals", language: "pt_BR", category: "MARKETING", components: [], status: "APPROVED" })
+      .values({
+        wabaId: inbox.wabaId,
+        name: "weekly_deals",
+        language: "pt_BR",
+        category: "MARKETING",
+        components: [],
+        status: "APPROVED",
+      })
       .returning();
     const update = (event: string, extra: object = {}) => ({
       object: "whatsapp_business_account",
@@ -334,7 +413,9 @@ describe("template status updates", () => {
     expect((await db.select().from(templates).where(eq(templates.id, tpl.id)))[0].status).toBe("APPROVED");
     const s = await ingestWebhookPayload(
       db,
-      update("PAUSED", { other_info: { title: "FIRST_PAUSE", description: "Paused for 3 hours due to low quality." } }),
+      update("PAUSED", {
+        other_info: { title: "FIRST_PAUSE", description: "Paused for 3 hours due to low quality." },
+      }),
     );
     expect(s.templatesUpdated).toBe(1);
     expect((await db.select().from(templates).where(eq(templates.id, tpl.id)))[0]).toMatchObject({

@@ -123,7 +123,11 @@ describe("buildTemplateSend", () => {
   });
 
   it("accepts button values keyed by button index", () => {
-    const r = buildTemplateSend(summerSale, { headerParams: ["x"], params: ["a", "b"], buttonParams: { "1": "p" } });
+    const r = buildTemplateSend(summerSale, {
+      headerParams: ["x"],
+      params: ["a", "b"],
+      buttonParams: { "1": "p" },
+    });
     expect(r.ok).toBe(true);
   });
 
@@ -155,14 +159,23 @@ describe("buildTemplateSend", () => {
   });
 
   it("requires the header media of a media-header template", () => {
-    const tpl = { name: "receipt", components: [{ type: "HEADER", format: "DOCUMENT" }, { type: "BODY", text: "Here." }] };
+    const tpl = {
+      name: "receipt",
+      components: [
+        { type: "HEADER", format: "DOCUMENT" },
+        { type: "BODY", text: "Here." },
+      ],
+    };
     const missing = buildTemplateSend(tpl, {});
     expect(!missing.ok && missing.message).toBe('Template "receipt" needs a header document.');
     const ok = buildTemplateSend(tpl, {
       headerMedia: { kind: "document", link: "https://x/r.pdf", filename: "r.pdf" },
     });
     expect(ok.ok && ok.components).toEqual([
-      { type: "header", parameters: [{ type: "document", document: { link: "https://x/r.pdf", filename: "r.pdf" } }] },
+      {
+        type: "header",
+        parameters: [{ type: "document", document: { link: "https://x/r.pdf", filename: "r.pdf" } }],
+      },
     ]);
   });
 

@@ -33,12 +33,19 @@ describe("failureFromResponse", () => {
   });
 
   it("joins Meta's message and error_data.details", () => {
-    const f = failureFromResponse(400, meta(131047, "Re-engagement message", "More than 24 hours have passed"));
+    const f = failureFromResponse(
+      400,
+      meta(131047, "Re-engagement message", "More than 24 hours have passed"),
+    );
     expect(f.message).toBe("Re-engagement message: More than 24 hours have passed");
   });
 
   it("classifies a body that is not Meta's by HTTP status", () => {
-    expect(failureFromResponse(502, null)).toMatchObject({ retryable: true, code: null, message: "HTTP 502" });
+    expect(failureFromResponse(502, null)).toMatchObject({
+      retryable: true,
+      code: null,
+      message: "HTTP 502",
+    });
     expect(failureFromResponse(404, "<html>")).toMatchObject({ retryable: false, code: null });
     expect(failureFromResponse(429, null).retryable).toBe(true);
   });
@@ -47,7 +54,10 @@ describe("failureFromResponse", () => {
     const timeout = networkFailure(Object.assign(new Error("t"), { name: "TimeoutError" }), 10_000);
     expect(timeout).toMatchObject({ retryable: true, code: null, httpStatus: null });
     expect(timeout.message).toContain("10 s");
-    const refused = networkFailure(new TypeError("fetch failed", { cause: { code: "ECONNREFUSED" } }), 10_000);
+    const refused = networkFailure(
+      new TypeError("fetch failed", { cause: { code: "ECONNREFUSED" } }),
+      10_000,
+    );
     expect(refused.message).toContain("ECONNREFUSED");
   });
 });
@@ -64,7 +74,12 @@ describe("Graph requests on the wire", () => {
         raw += c;
       });
       req.on("end", () => {
-        seen.push({ method: req.method!, url: req.url!, auth: req.headers.authorization, body: raw ? JSON.parse(raw) : null });
+        seen.push({
+          method: req.method!,
+          url: req.url!,
+          auth: req.headers.authorization,
+          body: raw ? JSON.parse(raw) : null,
+        });
         const json = (status: number, body: unknown) => {
           res.writeHead(status, { "content-type": "application/json" });
           res.end(JSON.stringify(body));
@@ -73,12 +88,16 @@ describe("Graph requests on the wire", () => {
         if (req.url === "/v21.0/closed/messages")
           return json(400, { error: { code: 131047, message: "Re-engagement message" } });
         if (req.url?.startsWith("/v21.0/111/messages")) return json(200, { messages: [{ id: "wamid.OK" }] });
-        if (req.url === "/v21.0/media-1") return json(200, { url: "http://x/file", mime_type: "image/jpeg", file_size: "12" });
+        if (req.url === "/v21.0/media-1")
+          return json(200, { url: "http://x/file", mime_type: "image/jpeg", file_size: "12" });
         if (req.url?.startsWith("/v21.0/waba/message_templates")) {
           const after = new URL(req.url, "http://x").searchParams.get("after");
           return after
             ? json(200, { data: [{ id: "2", name: "b" }] })
-            : json(200, { data: [{ id: "1", name: "a" }], paging: { cursors: { after: "c1" }, next: "http://next" } });
+            : json(200, {
+                data: [{ id: "1", name: "a" }],
+                paging: { cursors: { after: "c1" }, next: "http://next" },
+              });
         }
         json(404, { error: { code: 100, message: "Unknown path" } });
       });
@@ -130,7 +149,10 @@ describe("Graph requests on the wire", () => {
   });
 
   it("times out as a retryable failure", async () => {
-    const r = await sendText({ accessToken: "tok", baseUrl: base, timeoutMs: 200 }, "slow", { to: "1", text: "x" });
+    const r = await sendText({ accessToken: "tok", baseUrl: base, timeoutMs: 200 }, "slow", {
+      to: "1",
+      text: "x",
+    });
     expect(r).toMatchObject({ ok: false, retryable: true, code: null, httpStatus: null });
   });
 

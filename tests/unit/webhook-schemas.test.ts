@@ -1,8 +1,14 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { type InboxRef, isStopWord, planIngest, previewOf, UNSUPPORTED_BODY } from "../../lib/services/ingest-plan";
-import { parseInboundMessage, parseStatus, parseWebhookBody } from "../../lib/whatsapp/webhook-schemas";
+import {
+  type InboxRef,
+  isStopWord,
+  planIngest,
+  previewOf,
+  UNSUPPORTED_BODY,
+} from "../../lib/services/ingest-plan";
+import { parseStatus, parseWebhookBody } from "../../lib/whatsapp/webhook-schemas";
 
 const dir = path.resolve(import.meta.dirname, "../fixtures/meta");
 const fixture = (name: string) => JSON.parse(readFileSync(path.join(dir, name), "utf8"));
@@ -28,20 +34,51 @@ describe("every Meta fixture parses", () => {
 describe("inbound message types", () => {
   const cases: [string, Partial<ReturnType<typeof planOf>["messages"][number]>][] = [
     ["inbound-text.json", { type: "text", body: "Does it come in another color?", mediaId: null }],
-    ["inbound-image.json", { type: "image", body: "Is this the right one?", mediaId: "1003383421387256", mediaMime: "image/jpeg" }],
-    ["inbound-audio-voice.json", { type: "audio", body: "Voice message", mediaId: "1049298363745458", mediaMime: "audio/ogg; codecs=opus" }],
-    ["inbound-video.json", { type: "video", body: "Video", mediaId: "1166846181421424", mediaMime: "video/mp4" }],
-    ["inbound-document.json", { type: "document", body: "my receipt", mediaId: "622684793477189", mediaMime: "application/pdf" }],
-    ["inbound-sticker.json", { type: "sticker", body: "Sticker", mediaId: "1088580776238470", mediaMime: "image/webp" }],
-    ["inbound-location.json", { type: "location", body: "Location: Main Office, 1 Hacker Way, Menlo Park, CA 94025" }],
+    [
+      "inbound-image.json",
+      { type: "image", body: "Is this the right one?", mediaId: "1003383421387256", mediaMime: "image/jpeg" },
+    ],
+    [
+      "inbound-audio-voice.json",
+      {
+        type: "audio",
+        body: "Voice message",
+        mediaId: "1049298363745458",
+        mediaMime: "audio/ogg; codecs=opus",
+      },
+    ],
+    [
+      "inbound-video.json",
+      { type: "video", body: "Video", mediaId: "1166846181421424", mediaMime: "video/mp4" },
+    ],
+    [
+      "inbound-document.json",
+      { type: "document", body: "my receipt", mediaId: "622684793477189", mediaMime: "application/pdf" },
+    ],
+    [
+      "inbound-sticker.json",
+      { type: "sticker", body: "Sticker", mediaId: "1088580776238470", mediaMime: "image/webp" },
+    ],
+    [
+      "inbound-location.json",
+      { type: "location", body: "Location: Main Office, 1 Hacker Way, Menlo Park, CA 94025" },
+    ],
     ["inbound-contacts.json", { type: "contacts", body: "Contact: Barbara J. Johnson" }],
     [
       "inbound-interactive-button-reply.json",
-      { type: "interactive", body: "Change", replyToWamid: "wamid.HBgLMTY0NjcwNDM1OTUVAgARGBJBM0Y4RUU0RUNFQkFDMjYzQUMA" },
+      {
+        type: "interactive",
+        body: "Change",
+        replyToWamid: "wamid.HBgLMTY0NjcwNDM1OTUVAgARGBJBM0Y4RUU0RUNFQkFDMjYzQUMA",
+      },
     ],
     [
       "inbound-interactive-list-reply.json",
-      { type: "interactive", body: "Express Shipping", replyToWamid: "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJGQjY0RkE3RUM0QjlFQTNBOTAA" },
+      {
+        type: "interactive",
+        body: "Express Shipping",
+        replyToWamid: "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJGQjY0RkE3RUM0QjlFQTNBOTAA",
+      },
     ],
     [
       "inbound-button.json",
@@ -49,7 +86,11 @@ describe("inbound message types", () => {
     ],
     [
       "inbound-reaction.json",
-      { type: "reaction", body: "Reacted 👍", replyToWamid: "wamid.HBgLMTQxMjU1NTA4MjkVAgASGBQzQUNCNjk5RDUwNUZGMUZEM0VBRAA=" },
+      {
+        type: "reaction",
+        body: "Reacted 👍",
+        replyToWamid: "wamid.HBgLMTQxMjU1NTA4MjkVAgASGBQzQUNCNjk5RDUwNUZGMUZEM0VBRAA=",
+      },
     ],
     ["inbound-unsupported.json", { type: "unsupported", body: UNSUPPORTED_BODY }],
   ];
@@ -66,7 +107,10 @@ describe("inbound message types", () => {
     const doc = planOf(fixture("inbound-document.json")).messages[0];
     expect(doc.payload).toMatchObject({ filename: "receipt.pdf", sha256: expect.any(String) });
     const ctwa = planOf(fixture("inbound-text-ctwa-referral.json")).messages[0];
-    expect(ctwa.payload).toMatchObject({ body: "Can I get more info about this?", referral: { source_type: "ad" } });
+    expect(ctwa.payload).toMatchObject({
+      body: "Can I get more info about this?",
+      referral: { source_type: "ad" },
+    });
     expect(ctwa.referral).toMatchObject({ source_id: "120226305854810726", ctwa_clid: expect.any(String) });
     const contacts = planOf(fixture("inbound-contacts.json")).messages[0];
     expect(contacts.payload.contacts).toHaveLength(1);
@@ -151,7 +195,11 @@ describe("tolerance and degradation", () => {
     delete body.entry[0].changes[0].value.messages[0].image.id;
     const m = planOf(body).messages[0];
     expect(m).toMatchObject({ type: "unsupported", body: UNSUPPORTED_BODY, mediaId: null });
-    expect(m.payload).toMatchObject({ reason: "invalid_content", originalType: "image", raw: { type: "image" } });
+    expect(m.payload).toMatchObject({
+      reason: "invalid_content",
+      originalType: "image",
+      raw: { type: "image" },
+    });
     expect(String(m.payload.issues)).toContain("id");
   });
 
@@ -218,7 +266,13 @@ describe("statuses", () => {
   });
 
   it("keeps statuses it does not act on and survives malformed sub-objects", () => {
-    const s = parseStatus({ id: "wamid.a", status: "deleted", timestamp: 1700000000, pricing: "weird", errors: [{}] });
+    const s = parseStatus({
+      id: "wamid.a",
+      status: "deleted",
+      timestamp: 1700000000,
+      pricing: "weird",
+      errors: [{}],
+    });
     expect(s.ok && s.status).toMatchObject({ status: "deleted", pricing: undefined, errors: [] });
     expect(s.ok && s.status.timestamp.toISOString()).toBe("2023-11-14T22:13:20.000Z");
   });

@@ -45,7 +45,10 @@ describe("webhook signature", () => {
     expect(verifySignature(raw, "", secret)).toEqual({ ok: false, reason: "missing" });
     expect(verifySignature(raw, `sha1=${hex}`, secret)).toEqual({ ok: false, reason: "malformed" });
     expect(verifySignature(raw, hex, secret)).toEqual({ ok: false, reason: "malformed" });
-    expect(verifySignature(raw, `sha256=${hex.slice(2)}`, secret)).toEqual({ ok: false, reason: "malformed" });
+    expect(verifySignature(raw, `sha256=${hex.slice(2)}`, secret)).toEqual({
+      ok: false,
+      reason: "malformed",
+    });
     expect(verifySignature(raw, `sha256=${hex}00`, secret)).toEqual({ ok: false, reason: "malformed" });
     // Buffer.from(hex) would silently drop the bad digits: must be refused, not compared.
     expect(verifySignature(raw, `sha256=${"zz"}${hex.slice(2)}`, secret)).toEqual({

@@ -1,6 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { foldStatuses, type MessageDeliveryFields, type StatusInput } from "../../lib/services/ingest-statuses";
+import {
+  foldStatuses,
+  type MessageDeliveryFields,
+  type StatusInput,
+} from "../../lib/services/ingest-statuses";
 import { KNOWN_ERROR_CODES, metaErrorText } from "../../lib/whatsapp/error-text";
 import { statusSchema } from "../../lib/whatsapp/webhook-schemas";
 
@@ -20,7 +24,12 @@ const pending: MessageDeliveryFields = {
 const st = (status: string, s: number, extra: Record<string, unknown> = {}): StatusInput => ({
   status,
   at: at(s),
-  item: statusSchema.parse({ id: "wamid.x", status, timestamp: String(Math.floor((T0 + s * 1000) / 1000)), ...extra }),
+  item: statusSchema.parse({
+    id: "wamid.x",
+    status,
+    timestamp: String(Math.floor((T0 + s * 1000) / 1000)),
+    ...extra,
+  }),
 });
 
 describe("foldStatuses", () => {
@@ -56,7 +65,9 @@ describe("foldStatuses", () => {
 
   it("falls back to Meta's words for codes it does not know", () => {
     const r = foldStatuses(pending, [
-      st("failed", 2, { errors: [{ code: 999999, title: "Odd thing.", error_data: { details: "Details here" } }] }),
+      st("failed", 2, {
+        errors: [{ code: 999999, title: "Odd thing.", error_data: { details: "Details here" } }],
+      }),
     ]);
     expect(r.errorText).toBe("Odd thing: Details here (Meta error 999999).");
   });
@@ -67,7 +78,10 @@ describe("foldStatuses", () => {
         conversation: { id: "c1", expiration_timestamp: "1750116480", origin: { type: "marketing" } },
         pricing: { billable: true, pricing_model: "CBP", category: "marketing" },
       }),
-      st("delivered", 2, { conversation: { id: "c1", origin: { type: "marketing" } }, pricing: { type: "regular" } }),
+      st("delivered", 2, {
+        conversation: { id: "c1", origin: { type: "marketing" } },
+        pricing: { type: "regular" },
+      }),
     ]);
     expect(r.metaConversation).toMatchObject({ id: "c1", expiration_timestamp: "1750116480" });
     expect(r.metaPricing).toMatchObject({ pricing_model: "CBP", category: "marketing", type: "regular" });
@@ -102,7 +116,9 @@ describe("foldStatuses", () => {
 
 describe("metaErrorText", () => {
   it("has an English sentence for the codes the product relies on", () => {
-    for (const code of [131047, 131026, 131049, 130429, 131056, 132000, 132001, 132015, 132016, 131051, 131052, 131053]) {
+    for (const code of [
+      131047, 131026, 131049, 130429, 131056, 132000, 132001, 132015, 132016, 131051, 131052, 131053,
+    ]) {
       expect(KNOWN_ERROR_CODES).toContain(code);
       const text = metaErrorText({ code, title: "ignored" });
       expect(text).toMatch(/^[A-Z].*\.$/);

@@ -13,7 +13,11 @@ import { signPayload } from "../../../lib/whatsapp/signature";
 
 const FIXTURES = path.resolve(import.meta.dirname, "../../fixtures/meta");
 /** The ids Meta's example payloads (and our fixtures) use. */
-export const FIXTURE_IDS = { wabaId: "102290129340398", phoneNumberId: "106540352242922", waId: "16505551234" };
+export const FIXTURE_IDS = {
+  wabaId: "102290129340398",
+  phoneNumberId: "106540352242922",
+  waId: "16505551234",
+};
 
 export const appSecret = () => process.env.WHATSAPP_APP_SECRET ?? "test-app-secret";
 
@@ -94,7 +98,12 @@ export function messagesValue(opts: {
     messaging_product: "whatsapp",
     metadata: { display_phone_number: "15550001111", phone_number_id: opts.phoneNumberId },
     ...(opts.contacts
-      ? { contacts: opts.contacts.map((c) => ({ ...(c.name ? { profile: { name: c.name } } : {}), wa_id: c.waId })) }
+      ? {
+          contacts: opts.contacts.map((c) => ({
+            ...(c.name ? { profile: { name: c.name } } : {}),
+            wa_id: c.waId,
+          })),
+        }
       : {}),
     ...(opts.messages ? { messages: opts.messages } : {}),
     ...(opts.statuses ? { statuses: opts.statuses } : {}),
