@@ -81,6 +81,7 @@ export async function handleControl(
         numbers: [...s.numbers.values()],
         templates: [...s.templates.values()].map((t) => ({ ...templateJson(t), waba_id: t.wabaId })),
         outage: s.outage,
+        held_requests: sim.heldCount,
         undeliverable: [...s.undeliverable],
         counts: {
           sent: s.sent.length,
@@ -252,6 +253,16 @@ export async function handleControl(
           parameter_format: v.parameterFormat,
         });
         sendJson(res, 200, templateJson(t));
+        return true;
+      }
+      if (a === "review" && b === undefined && method === "POST") {
+        const input = await body(req);
+        if (input.id !== undefined && typeof input.id !== "string")
+          throw new SimInputError("id is a template id");
+        if (typeof input.id === "string" && !sim.state.templates.has(input.id)) {
+          throw new SimInputError(`unknown template id ${input.id}`, 404);
+        }
+        sendJson(res, 200, { reviewed: await sim.reviewNow(input.id as string | undefined) });
         return true;
       }
       if (a !== undefined && b === "status" && method === "POST") {

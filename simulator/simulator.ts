@@ -271,6 +271,11 @@ export class Simulator {
     });
   }
 
+  /** Graph requests currently held open by a timeout outage. */
+  get heldCount(): number {
+    return this.held.size;
+  }
+
   releaseHeld() {
     for (const [socket, t] of this.held) {
       clearTimeout(t);
@@ -801,9 +806,24 @@ export class Simulator {
       const now = this.state.templates.get(t.id);
       // A template deleted, edited again, or moved by hand meanwhile is not reviewed by this timer.
       if (!alive || now !== t || t.status !== "PENDING" || t.updatedAt !== updatedAt) return;
-      if (t.name.includes("reject")) void this.setTemplateStatus(t, "REJECTED", "INVALID_FORMAT");
-      else void this.setTemplateStatus(t, "APPROVED");
+      void this.review(t);
     });
+  }
+
+  /** Meta's review verdict: names containing "reject" are rejected (INVALID_FORMAT), the rest approved. */
+  private review(t: SimTemplate): Promise<WebhookDelivery> {
+    return t.name.includes("reject")
+      ? this.setTemplateStatus(t, "REJECTED", "INVALID_FORMAT")
+      : this.setTemplateStatus(t, "APPROVED");
+  }
+
+  /** Reviews PENDING templates now instead of after approvalDelayMs (all, or the one with `id`). */
+  async reviewNow(id?: string): Promise<Array<{ id: string; status: string }>> {
+    const pending = [...this.state.templates.values()].filter(
+      (t) => t.status === "PENDING" && (id === undefined || t.id === id),
+    );
+    for (const t of pending) await this.review(t);
+    return pending.map((t) => ({ id: t.id, status: t.status }));
   }
 
   /** Moves a template to `status` and posts the `message_template_status_update` webhook. */

@@ -51,7 +51,9 @@ function listUrl(f: ListFilters, cursor?: string | null) {
 
 /** Whether a row belongs in the list under the current filters (search needs the server: only rows already shown update). */
 function matches(s: ThreadSummary, f: ListFilters, meId: string): boolean {
-  if (f.status !== "all" && s.status !== f.status) return false;
+  if (f.status === "active" ? s.status !== "open" && s.status !== "pending" : f.status !== "all" && s.status !== f.status) {
+    return false;
+  }
   if (f.inboxId !== "all" && s.inboxId !== f.inboxId) return false;
   if (f.view === "mine" && s.assigneeId !== meId) return false;
   if (f.view === "unassigned" && s.assigneeId !== null) return false;

@@ -17,7 +17,7 @@ import { WindowLabel } from "./window-label";
 
 export type ListFilters = {
   view: "mine" | "unassigned" | "all";
-  status: (typeof THREAD_STATUSES)[number] | "all";
+  status: (typeof THREAD_STATUSES)[number] | "active" | "all";
   inboxId: string;
   q: string;
 };
@@ -178,6 +178,7 @@ export function ThreadList({
               <SelectValue />
             </SelectTrigger>
             <SelectContent>
+              <SelectItem value="active">{t("status.active")}</SelectItem>
               {THREAD_STATUSES.map((s) => (
                 <SelectItem key={s} value={s}>
                   {t(`status.${s}`)}

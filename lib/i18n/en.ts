@@ -18,6 +18,7 @@ export const en = {
   "login.demo": "Demo: agent1@demo.test · agent2@demo.test · supervisor@demo.test · admin@demo.test — password demo1234",
 
   "nav.inbox": "Inbox",
+  "nav.templates": "Templates",
   "nav.users": "Users",
   "nav.canned": "Canned responses",
   "nav.signOut": "Sign out",
@@ -51,6 +52,7 @@ export const en = {
   "list.unassigned": "Unassigned",
   "list.viewing": "{name} is viewing",
 
+  "status.active": "Open & pending",
   "status.open": "Open",
   "status.pending": "Pending",
   "status.resolved": "Resolved",

@@ -17,6 +17,7 @@ export const ptBR: Dictionary = {
   "login.demo": "Demo: agent1@demo.test · agent2@demo.test · supervisor@demo.test · admin@demo.test — senha demo1234",
 
   "nav.inbox": "Caixa de entrada",
+  "nav.templates": "Modelos",
   "nav.users": "Usuários",
   "nav.canned": "Respostas prontas",
   "nav.signOut": "Sair",
@@ -50,6 +51,7 @@ export const ptBR: Dictionary = {
   "list.unassigned": "Sem responsável",
   "list.viewing": "{name} está vendo",
 
+  "status.active": "Abertas e pendentes",
   "status.open": "Aberta",
   "status.pending": "Pendente",
   "status.resolved": "Resolvida",

@@ -424,8 +424,8 @@ async function countOthersBefore(
         select 1 from ${billingMessages} bm join ${contacts} on ${contacts.id} = bm.contact_id
         where bm.waba_id = ${args.wabaId} and bm.pmp_type = 'regular' and lower(bm.pricing_category) = ${category}
           and bm.contact_id <> ${args.contactId}
-          and bm.delivered_at >= ${start}
-          and (bm.delivered_at < ${at} or (bm.delivered_at = ${at} and ${contacts.waId} collate "C" < ${args.waId}))
+          and bm.delivered_at >= ${start.toISOString()}::timestamptz
+          and (bm.delivered_at < ${at.toISOString()}::timestamptz or (bm.delivered_at = ${at.toISOString()}::timestamptz and ${contacts.waId} collate "C" < ${args.waId}))
           and ${contacts.waId} like ${`${args.market}%`} ${notLonger}
         limit ${cap}
       ) x`);

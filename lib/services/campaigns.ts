@@ -14,7 +14,7 @@
  * between storing the message and marking the recipient — returns the first message instead of
  * sending a second one. The outbox then sends each stored message once.
  */
-import { and, asc, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lte, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, DbOrTx } from "../../db/client";
 import {
@@ -349,8 +349,7 @@ async function resolveCandidates(
           .where(
             and(
               eq(threads.inboxId, inbox.id),
-              isNotNull(threads.lastInboundAt),
-              sql`${threads.lastInboundAt} >= ${new Date(now.getTime() - audience.days * 86_400_000)}`,
+              gte(threads.lastInboundAt, new Date(now.getTime() - audience.days * 86_400_000)),
             ),
           );
   for (const c of rows) consider(c, { waId: c.waId, profileName: c.profileName });
@@ -1186,7 +1185,9 @@ async function sendBatch(
         .where(eq(campaignRecipients.id, r.id));
       return;
     }
+    const t0 = performance.now();
     const threadId = await campaignThread(db, c.inboxId, r.contactId);
+    const t1 = performance.now();
     const params = (r.params ?? {}) as TemplateParamsInput;
     const result = await sendMessage(db, {
       threadId,
@@ -1202,6 +1203,7 @@ async function sendBatch(
       clientId: campaignClientId(r.id),
       campaignId: c.id,
     });
+    if (process.env.CAMPAIGN_TEST_DEBUG) console.log("timing", Math.round(t1 - t0), Math.round(performance.now() - t1));
     if (result.ok) {
       await db
         .update(campaignRecipients)
@@ -1240,7 +1242,7 @@ async function startDueCampaigns(db: Db, state: SenderState, now: Date): Promise
     .select({ id: campaigns.id })
     .from(campaigns)
     .where(
-      and(eq(campaigns.status, "scheduled"), sql`${campaigns.scheduledAt} <= ${now}`, inboxScope(state)),
+      and(eq(campaigns.status, "scheduled"), lte(campaigns.scheduledAt, now), inboxScope(state)),
     );
   const started: string[] = [];
   for (const d of due) {

@@ -158,10 +158,15 @@ const SOURCES: Record<PricingModel, Source> = {
   },
 };
 
+/** The WHERE clause (unqualified columns of the model's billing table) for a period and filters. */
+export function costsWhere(model: PricingModel, f: CostsFilters, opts: { time?: boolean } = {}): SQL {
+  return filterSql(SOURCES[model], f, opts);
+}
+
 function filterSql(src: Source, f: CostsFilters, opts: { time?: boolean } = {}): SQL {
   const parts: SQL[] = [];
   if (opts.time !== false) {
-    parts.push(sql`${sql.raw(src.time)} >= ${f.from} and ${sql.raw(src.time)} < ${f.to}`);
+    parts.push(sql`${sql.raw(src.time)} >= ${ts(f.from)} and ${sql.raw(src.time)} < ${ts(f.to)}`);
   }
   if (f.inboxIds && f.inboxIds.length > 0) parts.push(sql`inbox_id = any(${sql.param(f.inboxIds)}::uuid[])`);
   if (f.wabaId) parts.push(sql`waba_id = ${f.wabaId}`);
@@ -179,6 +184,8 @@ function filterSql(src: Source, f: CostsFilters, opts: { time?: boolean } = {}):
 }
 
 const num = (v: unknown) => Number(v ?? 0);
+/** An instant as a timestamptz parameter (postgres.js will not serialise a Date for an inferred type). */
+const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 const emptyRow = (): CostRow => ({ count: 0, billable: 0, free: 0, costMicros: 0 });
 function add(row: CostRow, n: number, billable: number, cost: number) {
   row.count += n;
@@ -234,7 +241,7 @@ async function freeTierNow(db: DbOrTx, wabaIds: string[], now: Date) {
     select waba_id, count(*)::int as total, (count(*) filter (where free_reason = 'free_tier'))::int as used
     from billing_conversations
     where category = 'service' and waba_id = any(${sql.param(wabaIds)}::text[])
-      and opened_at >= ${monthStart(month)} and opened_at < ${nextMonthStart(month)}
+      and opened_at >= ${ts(monthStart(month))} and opened_at < ${ts(nextMonthStart(month))}
     group by waba_id`);
   return new Map(rows.map((r) => [r.waba_id, { total: r.total, used: r.used }]));
 }
@@ -255,7 +262,7 @@ type OpenRow = {
 
 async function openNow(db: DbOrTx, f: CostsFilters, now: Date) {
   const src = SOURCES.cbp;
-  const where = sql`expires_at > ${now} and opened_at <= ${now} and (closed_at is null or closed_at > ${now})
+  const where = sql`expires_at > ${ts(now)} and opened_at <= ${ts(now)} and (closed_at is null or closed_at > ${ts(now)})
     and ${filterSql(src, f, { time: false })}`;
   const [counts, items] = await Promise.all([
     db.execute<{ category: string; n: number }>(sql`

@@ -16,10 +16,10 @@
  */
 import fs from "node:fs/promises";
 import path from "node:path";
-import { eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
 import { getDb } from "../../db/client";
-import { contacts, inboxes, messages, threads } from "../../db/schema";
+import { contacts, inboxes, messageStatuses, messages, threads } from "../../db/schema";
 import { log } from "../logger";
 import { emitTo } from "../realtime/emit";
 import { rooms } from "../realtime/events";
@@ -231,13 +231,21 @@ async function recordAccepted(db: Db, c: Claimed, wamid: string) {
     .returning({ status: messages.status });
   let status: string = row?.status ?? "sent";
   try {
-    status = await transactionWithRetry(db, "outbox.accepted", async (tx) => {
-      await lockThread(tx, m.threadId);
-      // Statuses Meta reported before we knew the wamid (webhooks can beat the HTTP response).
-      const applied = await applyPendingStatuses(tx, wamid);
-      await refreshThreadState(tx, m.threadId);
-      return applied?.status ?? status;
-    });
+    // Statuses Meta reported before we knew the wamid (webhooks can beat the HTTP response).
+    // Usually there are none; acceptance alone changes nothing the window engine reads.
+    const [parked] = await db
+      .select({ id: messageStatuses.id })
+      .from(messageStatuses)
+      .where(and(eq(messageStatuses.wamid, wamid), eq(messageStatuses.applied, false)))
+      .limit(1);
+    if (parked) {
+      status = await transactionWithRetry(db, "outbox.accepted", async (tx) => {
+        await lockThread(tx, m.threadId);
+        const applied = await applyPendingStatuses(tx, wamid);
+        if (applied?.changed) await refreshThreadState(tx, m.threadId);
+        return applied?.status ?? status;
+      });
+    }
   } catch (err) {
     // The send itself is recorded; the next webhook for this thread refreshes its state.
     log.error("outbox.bookkeeping_failed", { messageId: m.id, wamid, error: errorDetail(err) });

@@ -22,7 +22,8 @@ export type ThreadView = (typeof THREAD_VIEWS)[number];
 
 export const threadListQuerySchema = z.object({
   view: z.enum(THREAD_VIEWS).default("all"),
-  status: z.enum([...THREAD_STATUSES, "all"]).default("open"),
+  /** `active` = open or pending (what still needs someone); the default. */
+  status: z.enum([...THREAD_STATUSES, "active", "all"]).default("active"),
   inboxId: z.string().uuid().optional(),
   q: z.string().trim().max(200).optional(),
   cursor: z.string().max(200).optional(),
@@ -137,7 +138,8 @@ export async function listThreads(
   if (f.inboxId) where.push(eq(threads.inboxId, f.inboxId));
   if (f.view === "mine") where.push(eq(threads.assigneeId, user.id));
   if (f.view === "unassigned") where.push(isNull(threads.assigneeId));
-  if (f.status !== "all") where.push(eq(threads.status, f.status));
+  if (f.status === "active") where.push(inArray(threads.status, ["open", "pending"]));
+  else if (f.status !== "all") where.push(eq(threads.status, f.status));
   if (f.q) {
     const pattern = likePattern(f.q);
     const digits = f.q.replace(/\D/g, "");

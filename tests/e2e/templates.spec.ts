@@ -10,11 +10,12 @@ import { type Browser, expect, type Page, test } from "@playwright/test";
 const PASSWORD = "demo1234";
 
 async function signIn(browser: Browser, email: string): Promise<Page> {
-  const context = await browser.newContext();
+  // Contexts made by hand do not inherit the project's `use`: pass the base URL on.
+  const context = await browser.newContext({ baseURL: test.info().project.use.baseURL });
   const page = await context.newPage();
   await page.goto("/login");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(/\/inbox/);
   return page;
@@ -22,12 +23,12 @@ async function signIn(browser: Browser, email: string): Promise<Page> {
 
 async function createTemplate(page: Page, name: string) {
   await page.goto("/admin/templates/new");
-  await page.getByLabel("Name").fill(name);
-  await page.getByLabel("Language").selectOption("en_US");
-  await page.getByLabel("Category").selectOption("UTILITY");
-  await page.getByLabel("Body").fill("Hi {{1}}, your ticket {{2}} is ready.");
-  await page.getByLabel("Example for {{1}}").fill("Maria");
-  await page.getByLabel("Example for {{2}}").fill("#77");
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("Language", { exact: true }).selectOption("en_US");
+  await page.getByLabel("Category", { exact: true }).selectOption("UTILITY");
+  await page.getByLabel("Body", { exact: true }).fill("Hi {{1}}, your ticket {{2}} is ready.");
+  await page.getByLabel("Example for {{1}}", { exact: true }).fill("Maria");
+  await page.getByLabel("Example for {{2}}", { exact: true }).fill("#77");
   await expect(page.getByRole("figure", { name: "Template preview" })).toContainText(
     "Hi Maria, your ticket #77 is ready.",
   );
@@ -38,7 +39,7 @@ async function createTemplate(page: Page, name: string) {
 test("admin creates a template, it is approved live, and an agent sends it on a closed window", async ({
   browser,
 }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(180_000);
   const suffix = Date.now().toString(36);
   const visible = `e2e_ticket_${suffix}`;
   const hidden = `e2e_hidden_${suffix}`;
@@ -47,11 +48,11 @@ test("admin creates a template, it is approved live, and an agent sends it on a 
 
   // Meta's rules are checked beside the field before anything is sent.
   await admin.goto("/admin/templates/new");
-  await admin.getByLabel("Name").fill("Ticket Ready");
-  await admin.getByLabel("Name").blur();
+  await admin.getByLabel("Name", { exact: true }).fill("Ticket Ready");
+  await admin.getByLabel("Name", { exact: true }).blur();
   await expect(admin.getByText("Use only lowercase letters, digits and underscores (e.g. order_update).")).toBeVisible();
-  await admin.getByLabel("Body").fill("{{1}} is ready");
-  await admin.getByLabel("Body").blur();
+  await admin.getByLabel("Body", { exact: true }).fill("{{1}} is ready");
+  await admin.getByLabel("Body", { exact: true }).blur();
   await expect(admin.getByText("The body cannot start with a variable: put some text before it.")).toBeVisible();
 
   await createTemplate(admin, visible);
@@ -61,8 +62,8 @@ test("admin creates a template, it is approved live, and an agent sends it on a 
   await expect(rowOf(visible)).toBeVisible();
   // PENDING first, then APPROVED via the status webhook, without a reload.
   await expect(rowOf(visible).getByLabel(/Status: (PENDING|APPROVED)/)).toBeVisible();
-  await expect(rowOf(visible).getByLabel("Status: APPROVED")).toBeVisible({ timeout: 20_000 });
-  await expect(rowOf(hidden).getByLabel("Status: APPROVED")).toBeVisible({ timeout: 20_000 });
+  await expect(rowOf(visible).getByLabel("Status: APPROVED", { exact: true })).toBeVisible({ timeout: 20_000 });
+  await expect(rowOf(hidden).getByLabel("Status: APPROVED", { exact: true })).toBeVisible({ timeout: 20_000 });
 
   await admin.getByRole("switch", { name: `Visible to agents: ${hidden}` }).click();
   await expect(admin.getByRole("switch", { name: `Visible to agents: ${hidden}` })).not.toBeChecked();
@@ -74,13 +75,13 @@ test("admin creates a template, it is approved live, and an agent sends it on a 
   await agent.getByText("Pedro Santos").first().click();
   const picker = agent.getByRole("region", { name: "Send a template" });
   await expect(picker).toBeVisible();
-  await picker.getByLabel("Search templates").fill(`e2e_`);
+  await picker.getByLabel("Search templates", { exact: true }).fill(`e2e_`);
   await expect(picker.getByRole("button", { name: new RegExp(visible) })).toBeVisible();
   await expect(picker.getByRole("button", { name: new RegExp(hidden) })).toHaveCount(0);
 
   await picker.getByRole("button", { name: new RegExp(visible) }).click();
-  await picker.getByLabel("Value for {{1}}").fill("Pedro");
-  await picker.getByLabel("Value for {{2}}").fill("#12");
+  await picker.getByLabel("Value for {{1}}", { exact: true }).fill("Pedro");
+  await picker.getByLabel("Value for {{2}}", { exact: true }).fill("#12");
   await picker.getByRole("button", { name: "Send template" }).click();
   await expect(agent.getByText("Hi Pedro, your ticket #12 is ready.").last()).toBeVisible({ timeout: 15_000 });
 });

@@ -145,9 +145,14 @@ export async function waitForProgress(
   what: string,
   timeoutMs = 45_000,
 ): Promise<CampaignProgress> {
+  let last = 0;
   return waitFor(
     async () => {
       const p = await getCampaignProgress(db, campaignId);
+      if (process.env.CAMPAIGN_TEST_DEBUG && Date.now() - last > 3000) {
+        last = Date.now();
+        console.log(JSON.stringify({ ...p, failures: p.failures.slice(0, 2) }));
+      }
       return done(p) ? p : undefined;
     },
     what,

@@ -109,7 +109,8 @@ describe("costs dashboard = replay of the same webhook events", () => {
     expect(agentRow.costMicros + nobody.costMicros).toBe(d.totals.costMicros);
     expect(d.byInbox).toEqual([expect.objectContaining({ inboxId: s.inbox.id, costMicros: d.totals.costMicros })]);
     expect(d.daily.reduce((sum, day) => sum + day.costMicros, 0)).toBe(d.totals.costMicros);
-    expect(d.daily.find((day) => day.day === T0.toISOString().slice(0, 10))!.byCategory.marketing).toBe(62500);
+    // Day of T0: c2's marketing at 0h and c4's at 19h.
+    expect(d.daily.find((day) => day.day === T0.toISOString().slice(0, 10))!.byCategory.marketing).toBe(125000);
   });
 
   it("PMP: free-form and a utility template inside the window are free customer service", async () => {

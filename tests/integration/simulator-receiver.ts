@@ -28,8 +28,8 @@ export type WebhookBody = {
 export type Receiver = {
   url: string;
   received: Received[];
-  /** Answer the next `n` deliveries with `status`. */
-  failNext(n: number, status?: number): void;
+  /** Answer the next `n` deliveries whose raw body contains `match` (any, if omitted) with `status`. */
+  failNext(n: number, status?: number, match?: string): void;
   close(): Promise<void>;
 };
 
@@ -44,7 +44,7 @@ export function validSignature(secret: string, raw: Buffer, header: string | und
 
 export async function startReceiver(secret = APP_SECRET): Promise<Receiver> {
   const received: Received[] = [];
-  let failures: { n: number; status: number } = { n: 0, status: 500 };
+  let failures: { n: number; status: number; match?: string } = { n: 0, status: 500 };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -52,7 +52,7 @@ export async function startReceiver(secret = APP_SECRET): Promise<Receiver> {
       const raw = Buffer.concat(chunks);
       const signature = req.headers["x-hub-signature-256"] as string | undefined;
       let status = 200;
-      if (failures.n > 0) {
+      if (failures.n > 0 && (failures.match === undefined || raw.includes(failures.match))) {
         failures.n -= 1;
         status = failures.status;
       }
@@ -71,8 +71,8 @@ export async function startReceiver(secret = APP_SECRET): Promise<Receiver> {
   return {
     url: `http://127.0.0.1:${port}/api/webhooks/whatsapp`,
     received,
-    failNext(n, status = 500) {
-      failures = { n, status };
+    failNext(n, status = 500, match) {
+      failures = { n, status, match };
     },
     close: () =>
       new Promise<void>((r) => {

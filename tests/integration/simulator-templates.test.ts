@@ -32,7 +32,9 @@ describe("simulator: message templates", () => {
   let pair: Awaited<ReturnType<typeof startPair>>;
   let api: string;
   beforeAll(async () => {
-    pair = await startPair({ approvalDelayMs: 500 });
+    // Reviews run when a test asks (/_sim/templates/review), so nothing races the clock;
+    // the automatic timer has its own test below.
+    pair = await startPair({ approvalDelayMs: 600_000 });
     api = `${pair.graph}/${WABA}/message_templates`;
   });
   afterAll(async () => {
@@ -46,7 +48,9 @@ describe("simulator: message templates", () => {
       .map((r) => ({ r, value: r.json.entry[0].changes[0].value }))
       .filter((x) => String(x.value.message_template_id) === id);
 
-  it("creates a template PENDING, approves it after the delay with a signed webhook in Meta's shape", async () => {
+  const review = (id: string) => post(`${pair.sim.url}/_sim/templates/review`, { id }, {});
+
+  it("creates a template PENDING; review approves it with a signed webhook in Meta's shape", async () => {
     const name = uniq();
     const created = await post(api, definition(name));
     expect(created.status).toBe(200);
@@ -55,6 +59,7 @@ describe("simulator: message templates", () => {
       status: "PENDING",
       category: "UTILITY",
     });
+    expect((await review(id)).body.reviewed).toEqual([{ id, status: "APPROVED" }]);
     const id = created.body.id;
     const listed = await get(`${api}?name=${name}`);
     expect(listed.body.data).toHaveLength(1);
@@ -65,6 +70,7 @@ describe("simulator: message templates", () => {
       status: "PENDING",
       category: "UTILITY",
     });
+    expect((await review(id)).body.reviewed).toEqual([{ id, status: "APPROVED" }]);
 
     const [{ r, value }] = await waitFor(() => {
       const u = updatesFor(id);
@@ -114,6 +120,7 @@ describe("simulator: message templates", () => {
   it("rejects a template whose name says so, with reason INVALID_FORMAT", async () => {
     const name = `${uniq()}_reject`;
     const { body } = await post(api, definition(name));
+    await review(body.id);
     const [{ value }] = await waitFor(() => {
       const u = updatesFor(body.id);
       return u.length > 0 && u;
@@ -178,6 +185,7 @@ describe("simulator: message templates", () => {
     const early = await post(`${pair.graph}/${id}`, { components: definition(name).components });
     expect(early.status).toBe(400);
     expect(early.body.error.error_user_msg).toContain("PENDING");
+    await review(id);
     await waitFor(() => updatesFor(id).some((u) => u.value.event === "APPROVED"));
 
     const paused = await post(`${pair.sim.url}/_sim/templates/${id}/status`, { status: "PAUSED" }, {});
@@ -202,6 +210,7 @@ describe("simulator: message templates", () => {
     });
     expect(edited).toMatchObject({ status: 200, body: { success: true } });
     expect((await get(`${pair.graph}/${id}`)).body.status).toBe("PENDING");
+    await review(id);
     // Approved three times: by review, by injection, and by review after the edit.
     await waitFor(() => updatesFor(id).filter((u) => u.value.event === "APPROVED").length >= 3);
     expect((await get(`${pair.graph}/${id}`)).body.components).toEqual([
@@ -233,6 +242,25 @@ describe("simulator: message templates", () => {
     expect(gone.status).toBe(400);
     const reuse = await post(api, definition(name));
     expect(reuse.body.error.error_subcode).toBe(2388023);
+  });
+
+  it("reviews automatically after approvalDelayMs", async () => {
+    const quick = await startPair({ approvalDelayMs: 50 });
+    try {
+      const name = uniq();
+      const { body } = await post(`${quick.graph}/${WABA}/message_templates`, definition(name));
+      expect(body.status).toBe("PENDING");
+      const update = await waitFor(() =>
+        quick.receiver.received.find(
+          (r) => r.json.entry[0].changes[0].value.message_template_id === Number(body.id),
+        ),
+      );
+      expect(update.signatureValid).toBe(true);
+      expect(update.json.entry[0].changes[0].value.event).toBe("APPROVED");
+      expect((await get(`${quick.graph}/${body.id}`)).body.status).toBe("APPROVED");
+    } finally {
+      await quick.close();
+    }
   });
 
   it("lists with filters and cursor paging", async () => {

@@ -297,33 +297,50 @@ describe("statuses out of order", () => {
     const thread = await threadFor(waId);
     const [msg] = await db
       .insert(messages)
-      .values({ threadId: thread.id, direction: "outbound", type: "text", body: "x", status: "pending", at: secondsAgo(60) })
+      .values({
+        threadId: thread.id,
+        direction: "outbound",
+        type: "text",
+        body: "x",
+        status: "pending",
+        at: secondsAgo(60),
+      })
       .returning();
 
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    let recorded!: () => void;
-    const statusRecorded = new Promise<void>((r) => {
-      recorded = r;
-    });
-    // The webhook side, as storeStatuses does it: lock, record, (slow), apply, commit.
+    const signal = () => {
+      let fire!: () => void;
+      const done = new Promise<void>((r) => {
+        fire = r;
+      });
+      return { fire, done };
+    };
+    const recorded = signal();
+    const wamidWritten = signal();
+    const outboxLooked = signal();
+    // The webhook side, as storeStatuses does it: lock, record, apply, commit.
     const webhookSide = db.transaction(async (tx) => {
       await lockWamids(tx, [wamid]);
-      await tx.insert(messageStatuses).values({ wamid, status: "delivered", at: secondsAgo(50), payload: {} });
-      recorded();
-      await gate;
-      return applyStatusesForWamids(tx, [wamid]);
+      await tx
+        .insert(messageStatuses)
+        .values({ wamid, status: "delivered", at: secondsAgo(50), payload: {} });
+      recorded.fire();
+      await wamidWritten.done;
+      const applied = await applyStatusesForWamids(tx, [wamid]);
+      // Commit only after the outbox looked for pending statuses (or after 300 ms: with the lock,
+      // the outbox is waiting for this commit).
+      await Promise.race([outboxLooked.done, new Promise((r) => setTimeout(r, 300))]);
+      return applied;
     });
-    await statusRecorded;
+    await recorded.done;
+    // The outbox side, as recordAccepted does it: write the wamid, then apply what is pending.
     const outboxSide = db.transaction(async (tx) => {
       await tx.update(messages).set({ wamid, status: "sent" }).where(eq(messages.id, msg.id));
-      return applyPendingStatuses(tx, wamid);
+      wamidWritten.fire();
+      const applied = await applyPendingStatuses(tx, wamid);
+      outboxLooked.fire();
+      return applied;
     });
-    await new Promise((r) => setTimeout(r, 150));
-    release();
-    expect(await webhookSide).toEqual([]); // the message had no wamid yet, as far as it could see
+    expect(await webhookSide).toEqual([]); // the wamid was not committed yet, as far as it could see
     expect(await outboxSide).toMatchObject({ status: "delivered", changed: true });
     expect(await messageRow(wamid)).toMatchObject({ status: "delivered", deliveredAt: secondsAgo(50) });
   });
