@@ -19,7 +19,11 @@ function apply(theme: Theme) {
 }
 
 /** Light / dark / system, remembered in this browser. */
-export function ThemeToggle({ labels }: { labels: { theme: string; light: string; dark: string; system: string } }) {
+export function ThemeToggle({
+  labels,
+}: {
+  labels: { theme: string; light: string; dark: string; system: string };
+}) {
   const [theme, setTheme] = useState<Theme>("system");
   useEffect(() => {
     const saved = localStorage.getItem("theme");

@@ -14,9 +14,15 @@ export async function runAction<T>(name: string, fn: () => Promise<T>): Promise<
   try {
     return { ok: true, data: await fn() };
   } catch (err) {
-    if (err instanceof AppError) return { ok: false, error: { code: err.code, message: err.message, details: err.details } };
+    if (err instanceof AppError)
+      return { ok: false, error: { code: err.code, message: err.message, details: err.details } };
     // next/navigation's redirect()/notFound() work by throwing: let them through.
-    if (err && typeof err === "object" && "digest" in err && String((err as { digest: unknown }).digest).startsWith("NEXT_")) {
+    if (
+      err &&
+      typeof err === "object" &&
+      "digest" in err &&
+      String((err as { digest: unknown }).digest).startsWith("NEXT_")
+    ) {
       throw err;
     }
     log.error("action.failed", { action: name, error: err instanceof Error ? err.message : String(err) });

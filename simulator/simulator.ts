@@ -530,6 +530,9 @@ export class Simulator {
         `"from" must be the customer's number, 7–15 digits (got ${JSON.stringify(input.from ?? null)})`,
       );
     }
+    if (input.phone_number_id !== undefined && typeof input.phone_number_id !== "string") {
+      throw new SimInputError('"phone_number_id" must be a string');
+    }
     const phoneNumberId =
       input.phone_number_id ?? [...this.state.numbers.values()].find((n) => !n.learned)?.phoneNumberId;
     if (!phoneNumberId) throw new SimInputError("no business number known: pass phone_number_id");
@@ -550,6 +553,8 @@ export class Simulator {
       seconds = ts;
     }
     const contact = await this.loadContact(phoneNumberId, from);
+    if (input.name !== undefined && typeof input.name !== "string")
+      throw new SimInputError('"name" must be a string');
     const name = (input.name ?? "").trim() || contact.name || "WhatsApp User";
     const type = input.type ?? (input.button ? "button" : input.interactive ? "interactive" : "text");
     const wamid = newWamid(from);

@@ -160,3 +160,30 @@ export function paramsToQuery(p: CostsParams): Record<string, string | undefined
   }
   return base;
 }
+
+/** The URL parameters of the period before (-1) or after (+1) `p`, same kind and filters. */
+export function shiftedQuery(p: CostsParams, dir: 1 | -1): Record<string, string | undefined> {
+  const q = paramsToQuery(p);
+  if (p.period === "month") {
+    const d = new Date(Date.UTC(p.from.getUTCFullYear(), p.from.getUTCMonth() + dir, 1));
+    return { ...q, date: isoMonth(d) };
+  }
+  if (p.period === "custom") {
+    const len = p.to.getTime() - p.from.getTime();
+    const from = new Date(p.from.getTime() + dir * len);
+    const to = new Date(p.to.getTime() + dir * len - DAY_MS);
+    return { ...q, from: isoDay(from), to: isoDay(to) };
+  }
+  const step = p.period === "week" ? 7 : 1;
+  return { ...q, date: isoDay(new Date(p.from.getTime() + dir * step * DAY_MS)) };
+}
+
+/** A human label for the period: "November 2026", "Week of 2026-11-23", "2026-11-25", "2026-11-01 – 2026-11-15". */
+export function periodTitle(p: CostsParams): string {
+  if (p.period === "month") {
+    return new Intl.DateTimeFormat("en", { month: "long", year: "numeric", timeZone: "UTC" }).format(p.from);
+  }
+  if (p.period === "week") return `Week of ${isoDay(p.from)}`;
+  if (p.period === "day") return isoDay(p.from);
+  return `${isoDay(p.from)} – ${isoDay(new Date(p.to.getTime() - DAY_MS))}`;
+}

@@ -25,7 +25,16 @@ type Props = {
 };
 
 /** "Assign to me" while nobody holds the thread; assign / transfer / unassign from a menu. */
-export function AssignControls({ me, assigneeId, assigneeName, assignees, busy, onClaim, onAssign, compact }: Props) {
+export function AssignControls({
+  me,
+  assigneeId,
+  assigneeName,
+  assignees,
+  busy,
+  onClaim,
+  onAssign,
+  compact,
+}: Props) {
   const { t } = useI18n();
   const mayReassign = me.role !== "agent" || assigneeId === null || assigneeId === me.id;
   return (
@@ -35,7 +44,9 @@ export function AssignControls({ me, assigneeId, assigneeName, assignees, busy, 
           <Avatar className="size-6">
             <AvatarFallback className="text-[10px]">{initials(assigneeName)}</AvatarFallback>
           </Avatar>
-          {t("list.assignedTo", { name: assigneeId === me.id ? `${assigneeName} (${t("conv.you")})` : (assigneeName ?? "?") })}
+          {t("list.assignedTo", {
+            name: assigneeId === me.id ? `${assigneeName} (${t("conv.you")})` : (assigneeName ?? "?"),
+          })}
         </span>
       ) : (
         !compact && <span className="text-sm text-muted-foreground">{t("list.unassigned")}</span>

@@ -10,7 +10,12 @@ import type { ComposerInput } from "@/lib/services/inbox-send";
 import { cn } from "@/lib/utils";
 import { useI18n } from "./i18n-context";
 
-type Attachment = { mediaPath: string; mediaKind: "image" | "document" | "audio" | "video"; mime: string; filename: string };
+type Attachment = {
+  mediaPath: string;
+  mediaKind: "image" | "document" | "audio" | "video";
+  mime: string;
+  filename: string;
+};
 
 export type ComposerHandle = { focus: () => void };
 
@@ -69,7 +74,9 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer(
   const suggestions = useMemo(
     () =>
       slash && !cannedDismissed
-        ? canned.filter((c) => c.shortcut.startsWith(slash.query) || c.body.toLowerCase().includes(slash.query)).slice(0, 8)
+        ? canned
+            .filter((c) => c.shortcut.startsWith(slash.query) || c.body.toLowerCase().includes(slash.query))
+            .slice(0, 8)
         : [],
     [slash, canned, cannedDismissed],
   );
@@ -182,7 +189,9 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer(
           aria-label={t("composer.canned")}
           className="absolute right-3 bottom-full left-3 z-10 mb-1 max-h-64 overflow-y-auto rounded-md border bg-popover p-1 shadow-md"
         >
-          {suggestions.length === 0 && <p className="px-2 py-1.5 text-sm text-muted-foreground">{t("composer.noCanned")}</p>}
+          {suggestions.length === 0 && (
+            <p className="px-2 py-1.5 text-sm text-muted-foreground">{t("composer.noCanned")}</p>
+          )}
           {suggestions.map((c, i) => (
             <div
               key={c.id}
@@ -210,7 +219,12 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer(
             <div className="mb-2 flex items-center gap-2 text-xs">
               <FileTextIcon className="size-4" />
               <span>{t("composer.attached", { name: attachment.filename })}</span>
-              <Button variant="ghost" size="icon-sm" aria-label={t("composer.removeAttachment")} onClick={() => setAttachment(null)}>
+              <Button
+                variant="ghost"
+                size="icon-sm"
+                aria-label={t("composer.removeAttachment")}
+                onClick={() => setAttachment(null)}
+              >
                 <XIcon />
               </Button>
             </div>
@@ -219,9 +233,18 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer(
             ref={area}
             value={text}
             aria-label={note ? t("conv.note") : t("composer.label")}
-            placeholder={note ? t("composer.notePlaceholder") : attachment ? t("composer.caption") : t("composer.placeholder")}
+            placeholder={
+              note
+                ? t("composer.notePlaceholder")
+                : attachment
+                  ? t("composer.caption")
+                  : t("composer.placeholder")
+            }
             rows={2}
-            className={cn("max-h-48 resize-none", note && "border-note-foreground/40 bg-note text-note-foreground")}
+            className={cn(
+              "max-h-48 resize-none",
+              note && "border-note-foreground/40 bg-note text-note-foreground",
+            )}
             onChange={(e) => {
               setText(e.target.value);
               setCannedDismissed(false);

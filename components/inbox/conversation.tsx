@@ -2,6 +2,7 @@
 
 import { ArrowLeftIcon, EyeIcon, LockIcon, PanelRightIcon } from "lucide-react";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { sendMessageAction } from "@/app/(inbox)/inbox/actions";
 import { Button } from "@/components/ui/button";
 import { toast } from "@/components/ui/toast";
 import { getSocket, useConnection, useSocketEvent } from "@/lib/realtime/client";
@@ -11,7 +12,6 @@ import type { ThreadView } from "@/lib/services/inbox-view";
 import type { MessageView } from "@/lib/services/threads";
 import { cswOpenAt } from "@/lib/ui-format/countdown";
 import { localDay } from "@/lib/ui-format/money";
-import { sendMessageAction } from "@/app/(inbox)/inbox/actions";
 import { Composer, type ComposerHandle } from "./composer";
 import { useI18n } from "./i18n-context";
 import { MessageItem } from "./message-item";
@@ -138,13 +138,22 @@ export function Conversation({
     if (!view.olderCursor || loadingOlder) return;
     setLoadingOlder(true);
     try {
-      const res = await fetch(`/api/inbox/threads/${threadId}/messages?before=${encodeURIComponent(view.olderCursor)}`);
+      const res = await fetch(
+        `/api/inbox/threads/${threadId}/messages?before=${encodeURIComponent(view.olderCursor)}`,
+      );
       if (!res.ok) return;
       const page = (await res.json()) as { messages: MessageView[]; olderCursor: string | null };
       prevHeight.current = scroller.current?.scrollHeight ?? null;
       onViewChange((v) =>
         v.thread.id === threadId
-          ? { ...v, messages: [...page.messages.filter((m) => !v.messages.some((x) => x.id === m.id)), ...v.messages], olderCursor: page.olderCursor }
+          ? {
+              ...v,
+              messages: [
+                ...page.messages.filter((m) => !v.messages.some((x) => x.id === m.id)),
+                ...v.messages,
+              ],
+              olderCursor: page.olderCursor,
+            }
           : v,
       );
     } finally {
@@ -165,14 +174,17 @@ export function Conversation({
       stickToBottom.current = true;
       const result = await sendMessageAction(threadId, input, clientId);
       if (result.ok) {
-        onViewChange((v) => (v.thread.id === threadId ? { ...v, messages: upsertMessage(v.messages, result.message) } : v));
+        onViewChange((v) =>
+          v.thread.id === threadId ? { ...v, messages: upsertMessage(v.messages, result.message) } : v,
+        );
         if (input.type === "template") toast.success(t("picker.sent"));
         return true;
       }
       if (result.error.code === "window_closed") {
         // The server is the judge: trust it over this tab's clock and switch to the picker.
         toast.error(t("composer.windowClosedNow"));
-        const closedAt = (result.error.details?.closedAt as string | null | undefined) ?? new Date(nowMs()).toISOString();
+        const closedAt =
+          (result.error.details?.closedAt as string | null | undefined) ?? new Date(nowMs()).toISOString();
         onViewChange((v) => ({ ...v, thread: { ...v.thread, cswExpiresAt: closedAt } }));
         void onRefresh();
         return false;
@@ -183,7 +195,10 @@ export function Conversation({
     [threadId, onViewChange, onRefresh, t],
   );
 
-  const typing = useCallback((active: boolean) => getSocket().emit("thread:typing", { threadId, typing: active }), [threadId]);
+  const typing = useCallback(
+    (active: boolean) => getSocket().emit("thread:typing", { threadId, typing: active }),
+    [threadId],
+  );
 
   const others = viewers.filter((v) => v.userId !== me.id);
   const typingNames = others.filter((v) => v.typing).map((v) => v.name);
@@ -218,7 +233,13 @@ export function Conversation({
   return (
     <section aria-label={thread.contactName ?? `+${thread.waId}`} className="flex h-full min-h-0 flex-col">
       <header className="flex items-center gap-2 border-b px-3 py-2">
-        <Button variant="ghost" size="icon-sm" className="lg:hidden" onClick={onBack} aria-label={t("conv.list")}>
+        <Button
+          variant="ghost"
+          size="icon-sm"
+          className="lg:hidden"
+          onClick={onBack}
+          aria-label={t("conv.list")}
+        >
           <ArrowLeftIcon />
         </Button>
         <div className="min-w-0 flex-1">
@@ -228,20 +249,38 @@ export function Conversation({
           </p>
         </div>
         <WindowLabel cswExpiresAt={cswExpiresAt} fepExpiresAt={thread.fepExpiresAt} />
-        <Button variant="ghost" size="icon-sm" className="xl:hidden" onClick={onShowDetails} aria-label={t("conv.details")}>
+        <Button
+          variant="ghost"
+          size="icon-sm"
+          className="xl:hidden"
+          onClick={onShowDetails}
+          aria-label={t("conv.details")}
+        >
           <PanelRightIcon />
         </Button>
       </header>
       {(others.length > 0 || typingNames.length > 0) && (
-        <div role="status" aria-live="polite" className="flex items-center gap-1.5 border-b bg-muted/50 px-3 py-1 text-xs text-muted-foreground">
+        <div
+          role="status"
+          aria-live="polite"
+          className="flex items-center gap-1.5 border-b bg-muted/50 px-3 py-1 text-xs text-muted-foreground"
+        >
           <EyeIcon className="size-3.5" />
           {typingNames.length > 0
             ? t("conv.typing", { name: typingNames.join(", ") })
-            : t("conv.viewing", { names: others.map((o) => o.name).join(", ") })}
+            : t(others.length > 1 ? "conv.viewingMany" : "conv.viewing", {
+                names: others.map((o) => o.name).join(", "),
+              })}
         </div>
       )}
 
-      <div ref={scroller} onScroll={onScroll} className="min-h-0 flex-1 overflow-y-auto px-3 py-4" aria-label={t("conv.messages")} role="log">
+      <div
+        ref={scroller}
+        onScroll={onScroll}
+        className="min-h-0 flex-1 overflow-y-auto px-3 py-4"
+        aria-label={t("conv.messages")}
+        role="log"
+      >
         {view.olderCursor ? (
           <div className="mb-3 flex justify-center">
             <Button variant="ghost" size="sm" onClick={() => void loadOlder()} disabled={loadingOlder}>
@@ -255,7 +294,9 @@ export function Conversation({
           {items.map((it) =>
             it.kind === "day" ? (
               <li key={it.key} className="my-1 flex justify-center" aria-hidden={false}>
-                <span className="rounded-full bg-muted px-3 py-0.5 text-xs text-muted-foreground">{it.label}</span>
+                <span className="rounded-full bg-muted px-3 py-0.5 text-xs text-muted-foreground">
+                  {it.label}
+                </span>
               </li>
             ) : (
               <MessageItem key={it.m.id} m={it.m} meName={me.name} />

@@ -85,8 +85,12 @@ export function DetailsPane({ view, me, busy, onClaim, onAssign, onStatus }: Pro
               <MegaphoneIcon className="size-4 text-primary" />
               {t("details.fromAd")}
             </span>
-            {str(referral.headline) && <span>{t("details.adHeadline", { headline: str(referral.headline)! })}</span>}
-            {str(referral.body) && <span className="text-xs text-muted-foreground">{str(referral.body)}</span>}
+            {str(referral.headline) && (
+              <span>{t("details.adHeadline", { headline: str(referral.headline)! })}</span>
+            )}
+            {str(referral.body) && (
+              <span className="text-xs text-muted-foreground">{str(referral.body)}</span>
+            )}
             <span className="text-xs text-muted-foreground">
               {[str(referral.source_type), str(referral.source_id)].filter(Boolean).join(" · ")}
             </span>
@@ -164,7 +168,12 @@ export function DetailsPane({ view, me, busy, onClaim, onAssign, onStatus }: Pro
         />
       </Section>
       <Section title={t("details.status")}>
-        <StatusControls status={thread.status} snoozedUntil={thread.snoozedUntil} busy={busy} onChange={onStatus} />
+        <StatusControls
+          status={thread.status}
+          snoozedUntil={thread.snoozedUntil}
+          busy={busy}
+          onChange={onStatus}
+        />
       </Section>
     </div>
   );

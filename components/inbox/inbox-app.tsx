@@ -51,7 +51,11 @@ function listUrl(f: ListFilters, cursor?: string | null) {
 
 /** Whether a row belongs in the list under the current filters (search needs the server: only rows already shown update). */
 function matches(s: ThreadSummary, f: ListFilters, meId: string): boolean {
-  if (f.status === "active" ? s.status !== "open" && s.status !== "pending" : f.status !== "all" && s.status !== f.status) {
+  if (
+    f.status === "active"
+      ? s.status !== "open" && s.status !== "pending"
+      : f.status !== "all" && s.status !== f.status
+  ) {
     return false;
   }
   if (f.inboxId !== "all" && s.inboxId !== f.inboxId) return false;
@@ -110,26 +114,29 @@ export function InboxApp(props: InboxAppProps) {
 
   /* ------------------------------------------------------------- list */
 
-  const loadList = useCallback(async (f: ListFilters, cursor?: string | null) => {
-    const req = ++listRequest.current;
-    setListLoading(true);
-    try {
-      const res = await fetch(listUrl(f, cursor));
-      if (!res.ok) throw new Error(String(res.status));
-      const page = (await res.json()) as { threads: ThreadSummary[]; nextCursor: string | null };
-      if (req !== listRequest.current) return;
-      setThreads((prev) => {
-        if (!cursor) return page.threads;
-        const seen = new Set(prev.map((x) => x.id));
-        return [...prev, ...page.threads.filter((x) => !seen.has(x.id))];
-      });
-      setNextCursor(page.nextCursor);
-    } catch {
-      if (req === listRequest.current) toast.error(t("errors.generic"));
-    } finally {
-      if (req === listRequest.current) setListLoading(false);
-    }
-  }, [t]);
+  const loadList = useCallback(
+    async (f: ListFilters, cursor?: string | null) => {
+      const req = ++listRequest.current;
+      setListLoading(true);
+      try {
+        const res = await fetch(listUrl(f, cursor));
+        if (!res.ok) throw new Error(String(res.status));
+        const page = (await res.json()) as { threads: ThreadSummary[]; nextCursor: string | null };
+        if (req !== listRequest.current) return;
+        setThreads((prev) => {
+          if (!cursor) return page.threads;
+          const seen = new Set(prev.map((x) => x.id));
+          return [...prev, ...page.threads.filter((x) => !seen.has(x.id))];
+        });
+        setNextCursor(page.nextCursor);
+      } catch {
+        if (req === listRequest.current) toast.error(t("errors.generic"));
+      } finally {
+        if (req === listRequest.current) setListLoading(false);
+      }
+    },
+    [t],
+  );
 
   const changeFilters = useCallback(
     (f: ListFilters) => {
@@ -247,8 +254,10 @@ export function InboxApp(props: InboxAppProps) {
         const away = document.visibilityState !== "visible" || s.id !== selectedRef.current;
         if (away && notificationsWanted()) {
           chime();
-          notify(t("notify.newMessage", { name: s.contactName ?? `+${s.waId}` }), s.lastMessagePreview ?? "", () =>
-            select(s.id),
+          notify(
+            t("notify.newMessage", { name: s.contactName ?? `+${s.waId}` }),
+            s.lastMessagePreview ?? "",
+            () => select(s.id),
           );
         }
       }
@@ -308,7 +317,9 @@ export function InboxApp(props: InboxAppProps) {
       setBusy(false);
       if (r.ok) {
         applySummary(r.data);
-        toast.success(r.data.assigneeName ? t("assign.done", { name: r.data.assigneeName }) : t("assign.released"));
+        toast.success(
+          r.data.assigneeName ? t("assign.done", { name: r.data.assigneeName }) : t("assign.released"),
+        );
       } else {
         toast.error(r.error.message);
         void refreshView();
@@ -325,7 +336,9 @@ export function InboxApp(props: InboxAppProps) {
       setBusy(false);
       if (r.ok) {
         applySummary(r.data);
-        setView((cur) => (cur ? { ...cur, thread: { ...cur.thread, snoozedUntil: snoozedUntil ?? null } } : cur));
+        setView((cur) =>
+          cur ? { ...cur, thread: { ...cur.thread, snoozedUntil: snoozedUntil ?? null } } : cur,
+        );
       } else toast.error(r.error.message);
     },
     [view, applySummary],
@@ -346,14 +359,18 @@ export function InboxApp(props: InboxAppProps) {
         if (next) {
           e.preventDefault();
           select(next.id);
-          document.querySelector<HTMLElement>(`[data-thread-id="${next.id}"]`)?.scrollIntoView({ block: "nearest" });
+          document
+            .querySelector<HTMLElement>(`[data-thread-id="${next.id}"]`)
+            ?.scrollIntoView({ block: "nearest" });
         }
       } else if (e.key === "k" || e.key === "ArrowUp") {
         const prev = list[Math.max(i - 1, 0)];
         if (prev) {
           e.preventDefault();
           select(prev.id);
-          document.querySelector<HTMLElement>(`[data-thread-id="${prev.id}"]`)?.scrollIntoView({ block: "nearest" });
+          document
+            .querySelector<HTMLElement>(`[data-thread-id="${prev.id}"]`)
+            ?.scrollIntoView({ block: "nearest" });
         }
       } else if (e.key === "r" || e.key === "c") {
         e.preventDefault();
@@ -408,7 +425,10 @@ export function InboxApp(props: InboxAppProps) {
         </div>
         <main className={cn("min-h-0 min-w-0 flex-1", selectedId || notFound ? "block" : "hidden lg:block")}>
           {notFound ? (
-            <div role="alert" className="flex h-full flex-col items-center justify-center gap-2 p-6 text-center">
+            <div
+              role="alert"
+              className="flex h-full flex-col items-center justify-center gap-2 p-6 text-center"
+            >
               <h1 className="text-lg font-semibold">{t("conv.notFound")}</h1>
               <p className="text-sm text-muted-foreground">{t("conv.notFoundHint")}</p>
               <a className="text-sm text-primary underline" href="/inbox">
@@ -441,7 +461,10 @@ export function InboxApp(props: InboxAppProps) {
           )}
         </main>
         {view && (
-          <aside aria-label={t("details.label")} className="hidden min-h-0 w-80 shrink-0 overflow-y-auto border-l xl:block">
+          <aside
+            aria-label={t("details.label")}
+            className="hidden min-h-0 w-80 shrink-0 overflow-y-auto border-l xl:block"
+          >
             {details}
           </aside>
         )}

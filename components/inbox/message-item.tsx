@@ -30,12 +30,24 @@ function MediaBlock({ m }: { m: MessageView }) {
     case "voice":
       return (
         // biome-ignore lint/a11y/useMediaCaption: customer voice notes have no captions
-        <audio controls preload="none" src={m.media.url} aria-label={t("conv.audio")} className="max-w-full" />
+        <audio
+          controls
+          preload="none"
+          src={m.media.url}
+          aria-label={t("conv.audio")}
+          className="max-w-full"
+        />
       );
     case "video":
       return (
         // biome-ignore lint/a11y/useMediaCaption: customer videos have no captions
-        <video controls preload="none" src={m.media.url} aria-label={t("conv.video")} className="max-h-72 max-w-full rounded-md" />
+        <video
+          controls
+          preload="none"
+          src={m.media.url}
+          aria-label={t("conv.video")}
+          className="max-h-72 max-w-full rounded-md"
+        />
       );
     default:
       return (
@@ -91,7 +103,10 @@ export const MessageItem = memo(function MessageItem({ m, meName }: { m: Message
           </div>
         )}
         {m.template && (
-          <div className="mb-1 text-xs font-medium text-muted-foreground" title={templateHint(m) ?? undefined}>
+          <div
+            className="mb-1 text-xs font-medium text-muted-foreground"
+            title={templateHint(m) ?? undefined}
+          >
             {t("conv.template")} · {m.template.name}
           </div>
         )}
@@ -112,7 +127,9 @@ export const MessageItem = memo(function MessageItem({ m, meName }: { m: Message
         <div className="mt-1 flex items-center justify-end gap-1.5 text-[11px] text-muted-foreground">
           {outbound && !isNote && sender && <span>{sender}</span>}
           <time dateTime={m.at}>{time}</time>
-          {outbound && !isNote && <MessageTicks status={m.status} errorText={m.errorText} errorCode={m.errorCode} />}
+          {outbound && !isNote && (
+            <MessageTicks status={m.status} errorText={m.errorText} errorCode={m.errorCode} />
+          )}
         </div>
         {m.reactions.length > 0 && (
           <ul

@@ -21,7 +21,12 @@ export function MessageTicks({
   if (status === "failed") {
     const reason = errorText ?? (errorCode ? `error ${errorCode}` : t("errors.generic"));
     return (
-      <span role="img" aria-label={t("tick.failed")} data-status="failed" className="inline-flex items-center gap-1 text-destructive">
+      <span
+        role="img"
+        aria-label={t("tick.failed")}
+        data-status="failed"
+        className="inline-flex items-center gap-1 text-destructive"
+      >
         <CircleAlertIcon className="size-3.5" />
         <span className="text-xs">{t("tick.failedReason", { reason })}</span>
       </span>
@@ -36,7 +41,13 @@ export function MessageTicks({
   const m = map[status as keyof typeof map];
   if (!m) return null;
   return (
-    <span role="img" aria-label={m.label} title={m.label} data-status={status} className={cn("inline-flex", m.cls)}>
+    <span
+      role="img"
+      aria-label={m.label}
+      title={m.label}
+      data-status={status}
+      className={cn("inline-flex", m.cls)}
+    >
       <m.Icon className="size-3.5" />
     </span>
   );

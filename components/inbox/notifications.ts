@@ -25,7 +25,8 @@ export async function enableNotifications(on: boolean): Promise<boolean> {
     return false;
   }
   if (typeof Notification === "undefined") return false;
-  const permission = Notification.permission === "default" ? await Notification.requestPermission() : Notification.permission;
+  const permission =
+    Notification.permission === "default" ? await Notification.requestPermission() : Notification.permission;
   const enabled = permission === "granted";
   localStorage.setItem(KEY, enabled ? "on" : "off");
   return enabled;

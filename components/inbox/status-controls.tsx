@@ -63,14 +63,18 @@ export function StatusControls({ status, snoozedUntil, busy, onChange }: Props) 
           <DropdownMenuItem onSelect={() => onChange("snoozed", tomorrowAt9(nowMs()).toISOString())}>
             {t("statusCtl.snoozeTomorrow")}
           </DropdownMenuItem>
-          <DropdownMenuItem onSelect={() => onChange("snoozed", new Date(nowMs() + 7 * 86400_000).toISOString())}>
+          <DropdownMenuItem
+            onSelect={() => onChange("snoozed", new Date(nowMs() + 7 * 86400_000).toISOString())}
+          >
             {t("statusCtl.snoozeWeek")}
           </DropdownMenuItem>
         </DropdownMenuContent>
       </DropdownMenu>
       {status === "snoozed" && snoozedUntil && (
         <span className="text-xs text-muted-foreground">
-          {t("statusCtl.snoozedUntil", { time: formatClock(snoozedUntil, new Date(nowMs()), locale, timeZone) })}
+          {t("statusCtl.snoozedUntil", {
+            time: formatClock(snoozedUntil, new Date(nowMs()), locale, timeZone),
+          })}
         </span>
       )}
     </div>

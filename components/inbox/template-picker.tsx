@@ -38,7 +38,16 @@ type Props = {
  * grouped by category, each with what sending it now costs; then a field per
  * variable and a live preview of the exact message the customer will get.
  */
-export function TemplatePicker({ templates, windows, cswExpiresAt, fepExpiresAt, pricing, locked, onSend, onClose }: Props) {
+export function TemplatePicker({
+  templates,
+  windows,
+  cswExpiresAt,
+  fepExpiresAt,
+  pricing,
+  locked,
+  onSend,
+  onClose,
+}: Props) {
   const { t, locale, timeZone } = useI18n();
   const now = useNow();
   const [q, setQ] = useState("");
@@ -108,17 +117,30 @@ export function TemplatePicker({ templates, windows, cswExpiresAt, fepExpiresAt,
   const fields = [
     ...vars.header.map((n) => ({ key: `h:${n}`, label: t("picker.headerVariable", { name: `{{${n}}}` }) })),
     ...vars.body.map((n) => ({ key: `b:${n}`, label: t("picker.variable", { name: `{{${n}}}` }) })),
-    ...vars.buttons.map((b) => ({ key: `u:${b.index}`, label: t("picker.buttonVariable", { n: b.index + 1 }) })),
-    ...(vars.headerMedia ? [{ key: "m:link", label: t("picker.headerMedia", { kind: vars.headerMedia }) }] : []),
+    ...vars.buttons.map((b) => ({
+      key: `u:${b.index}`,
+      label: t("picker.buttonVariable", { n: b.index + 1 }),
+    })),
+    ...(vars.headerMedia
+      ? [{ key: "m:link", label: t("picker.headerMedia", { kind: vars.headerMedia }) }]
+      : []),
   ];
   const complete = fields.every((f) => (values[f.key] ?? "").trim() !== "");
   const preview = useMemo(() => {
     const pick = (prefix: string, names: string[]) =>
-      new Map(names.flatMap((n) => (values[`${prefix}${n}`]?.trim() ? [[n, values[`${prefix}${n}`]] as [string, string]] : [])));
+      new Map(
+        names.flatMap((n) =>
+          values[`${prefix}${n}`]?.trim() ? [[n, values[`${prefix}${n}`]] as [string, string]] : [],
+        ),
+      );
     return renderTemplate(components, {
       header: pick("h:", vars.header),
       body: pick("b:", vars.body),
-      buttonValues: new Map(vars.buttons.flatMap((b) => (values[`u:${b.index}`] ? [[b.index, values[`u:${b.index}`]] as [number, string]] : []))),
+      buttonValues: new Map(
+        vars.buttons.flatMap((b) =>
+          values[`u:${b.index}`] ? [[b.index, values[`u:${b.index}`]] as [number, string]] : [],
+        ),
+      ),
     });
   }, [components, vars, values]);
 
@@ -149,10 +171,18 @@ export function TemplatePicker({ templates, windows, cswExpiresAt, fepExpiresAt,
   }
 
   return (
-    <section aria-label={t("picker.title")} className="flex max-h-[55vh] min-h-0 flex-col gap-2 border-t bg-card p-3">
+    <section
+      aria-label={t("picker.title")}
+      className="flex max-h-[55vh] min-h-0 flex-col gap-2 border-t bg-card p-3"
+    >
       <div className="flex items-center gap-2">
         {selected ? (
-          <Button variant="ghost" size="icon-sm" onClick={() => setSelectedId(null)} aria-label={t("picker.back")}>
+          <Button
+            variant="ghost"
+            size="icon-sm"
+            onClick={() => setSelectedId(null)}
+            aria-label={t("picker.back")}
+          >
             <ArrowLeftIcon />
           </Button>
         ) : (
@@ -160,7 +190,13 @@ export function TemplatePicker({ templates, windows, cswExpiresAt, fepExpiresAt,
         )}
         <h2 className="text-sm font-semibold">{selected ? selected.name : t("picker.title")}</h2>
         {onClose && (
-          <Button variant="ghost" size="icon-sm" className="ml-auto" onClick={onClose} aria-label={t("picker.close")}>
+          <Button
+            variant="ghost"
+            size="icon-sm"
+            className="ml-auto"
+            onClick={onClose}
+            aria-label={t("picker.close")}
+          >
             <XIcon />
           </Button>
         )}
@@ -180,7 +216,9 @@ export function TemplatePicker({ templates, windows, cswExpiresAt, fepExpiresAt,
             />
           </div>
           <div className="min-h-0 flex-1 overflow-y-auto">
-            {templates.length === 0 && <p className="p-2 text-sm text-muted-foreground">{t("picker.noneAtAll")}</p>}
+            {templates.length === 0 && (
+              <p className="p-2 text-sm text-muted-foreground">{t("picker.noneAtAll")}</p>
+            )}
             {templates.length > 0 && groups.length === 0 && (
               <p className="p-2 text-sm text-muted-foreground">{t("picker.none")}</p>
             )}
@@ -192,7 +230,9 @@ export function TemplatePicker({ templates, windows, cswExpiresAt, fepExpiresAt,
                 <ul className="flex flex-col gap-1">
                   {list.map((tpl) => {
                     const price = priceOf(tpl);
-                    const body = (tpl.components as StoredTemplateComponent[]).find((c) => c.type?.toUpperCase() === "BODY")?.text;
+                    const body = (tpl.components as StoredTemplateComponent[]).find(
+                      (c) => c.type?.toUpperCase() === "BODY",
+                    )?.text;
                     return (
                       <li key={tpl.id}>
                         <button
@@ -250,7 +290,11 @@ export function TemplatePicker({ templates, windows, cswExpiresAt, fepExpiresAt,
           )}
           <div>
             <h3 className="mb-1 text-xs font-semibold text-muted-foreground">{t("picker.preview")}</h3>
-            <div aria-label={t("picker.preview")} role="figure" className="rounded-lg bg-bubble-out px-3 py-2 text-sm">
+            <div
+              aria-label={t("picker.preview")}
+              role="figure"
+              className="rounded-lg bg-bubble-out px-3 py-2 text-sm"
+            >
               {preview.header && <p className="font-semibold">{preview.header}</p>}
               <p className="whitespace-pre-wrap">{preview.body}</p>
               {preview.footer && <p className="mt-1 text-xs text-muted-foreground">{preview.footer}</p>}

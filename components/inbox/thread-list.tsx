@@ -75,13 +75,17 @@ const Row = memo(function Row({
         </Avatar>
         <div className="flex min-w-0 flex-1 flex-col gap-1">
           <div className="flex items-center gap-2">
-            <span className={cn("truncate text-sm", s.unreadCount > 0 ? "font-semibold" : "font-medium")}>{name}</span>
+            <span className={cn("truncate text-sm", s.unreadCount > 0 ? "font-semibold" : "font-medium")}>
+              {name}
+            </span>
             <time dateTime={s.lastMessageAt} className="ml-auto shrink-0 text-xs text-muted-foreground">
               {formatClock(s.lastMessageAt, new Date(nowMs()), locale, timeZone)}
             </time>
           </div>
           <div className="flex items-center gap-2">
-            <span className="line-clamp-1 flex-1 text-xs text-muted-foreground">{s.lastMessagePreview ?? ""}</span>
+            <span className="line-clamp-1 flex-1 text-xs text-muted-foreground">
+              {s.lastMessagePreview ?? ""}
+            </span>
             {s.unreadCount > 0 && (
               <span
                 aria-label={t("list.unread", { count: s.unreadCount })}
@@ -137,7 +141,8 @@ export function ThreadList({
 }: Props) {
   const { t } = useI18n();
   const sentinel = useRef<HTMLDivElement>(null);
-  const inboxName = (id: string) => (inboxes.length > 1 ? (inboxes.find((i) => i.id === id)?.name ?? null) : null);
+  const inboxName = (id: string) =>
+    inboxes.length > 1 ? (inboxes.find((i) => i.id === id)?.name ?? null) : null;
 
   // Load the next page when the end of the list scrolls into view.
   useEffect(() => {
@@ -165,7 +170,10 @@ export function ThreadList({
             className="pl-8"
           />
         </div>
-        <Tabs value={filters.view} onValueChange={(v) => onFilters({ ...filters, view: v as ListFilters["view"] })}>
+        <Tabs
+          value={filters.view}
+          onValueChange={(v) => onFilters({ ...filters, view: v as ListFilters["view"] })}
+        >
           <TabsList aria-label={t("list.view")} className="w-full">
             <TabsTrigger value="mine">{t("list.viewMine")}</TabsTrigger>
             <TabsTrigger value="unassigned">{t("list.viewUnassigned")}</TabsTrigger>
@@ -173,7 +181,10 @@ export function ThreadList({
           </TabsList>
         </Tabs>
         <div className="flex gap-2">
-          <Select value={filters.status} onValueChange={(v) => onFilters({ ...filters, status: v as ListFilters["status"] })}>
+          <Select
+            value={filters.status}
+            onValueChange={(v) => onFilters({ ...filters, status: v as ListFilters["status"] })}
+          >
             <SelectTrigger aria-label={t("list.status")} className="flex-1">
               <SelectValue />
             </SelectTrigger>
@@ -217,7 +228,9 @@ export function ThreadList({
             />
           ))}
         </ul>
-        {threads.length === 0 && !loading && <p className="p-6 text-center text-sm text-muted-foreground">{t("list.empty")}</p>}
+        {threads.length === 0 && !loading && (
+          <p className="p-6 text-center text-sm text-muted-foreground">{t("list.empty")}</p>
+        )}
         {loading && <p className="p-4 text-center text-sm text-muted-foreground">{t("list.loading")}</p>}
         {hasMore && !loading && (
           <div ref={sentinel} className="p-3 text-center">

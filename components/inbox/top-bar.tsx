@@ -70,7 +70,10 @@ export function TopBar({
       </nav>
       <div className="ml-auto flex items-center gap-1">
         {others.length > 0 && (
-          <ul aria-label={t("nav.online", { names: others.map((o) => o.name).join(", ") })} className="mr-2 hidden -space-x-1.5 md:flex">
+          <ul
+            aria-label={t("nav.online", { names: others.map((o) => o.name).join(", ") })}
+            className="mr-2 hidden -space-x-1.5 md:flex"
+          >
             {others.slice(0, 5).map((o) => (
               <li key={o.userId} title={o.name}>
                 <Avatar className="size-6 ring-2 ring-card">
@@ -91,7 +94,12 @@ export function TopBar({
           {notifyOn ? <BellIcon /> : <BellOffIcon />}
         </Button>
         <ThemeToggle
-          labels={{ theme: t("nav.theme"), light: t("nav.themeLight"), dark: t("nav.themeDark"), system: t("nav.themeSystem") }}
+          labels={{
+            theme: t("nav.theme"),
+            light: t("nav.themeLight"),
+            dark: t("nav.themeDark"),
+            system: t("nav.themeSystem"),
+          }}
         />
         <DropdownMenu>
           <DropdownMenuTrigger asChild>

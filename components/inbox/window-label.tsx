@@ -2,8 +2,8 @@
 
 import { memo } from "react";
 import { Badge } from "@/components/ui/badge";
-import { cn } from "@/lib/utils";
 import { cswLabel, fepLabel } from "@/lib/ui-format/countdown";
+import { cn } from "@/lib/utils";
 import { useI18n } from "./i18n-context";
 import { useNow } from "./use-now";
 

@@ -29,7 +29,10 @@ export function Field({
         <Label htmlFor={id}>{label}</Label>
         {count && (
           <span
-            className={cn("text-xs tabular-nums text-muted-foreground", count.used > count.max && "text-destructive")}
+            className={cn(
+              "text-xs tabular-nums text-muted-foreground",
+              count.used > count.max && "text-destructive",
+            )}
             aria-live="polite"
           >
             {count.used}/{count.max}

@@ -20,7 +20,12 @@ import {
 } from "@/lib/templates/draft";
 import { TEMPLATE_LANGUAGES } from "@/lib/templates/languages";
 import { renderPreview } from "@/lib/templates/render";
-import { draftVariables, editProblems, TEMPLATE_LIMITS, validateTemplateDraft } from "@/lib/templates/validate";
+import {
+  draftVariables,
+  editProblems,
+  TEMPLATE_LIMITS,
+  validateTemplateDraft,
+} from "@/lib/templates/validate";
 import { scanVariables } from "@/lib/templates/variables";
 import { describedBy, Field, NativeSelect } from "./form-field";
 import { TemplatePreview } from "./template-preview";
@@ -41,7 +46,13 @@ const BUTTON_LABEL: Record<ButtonType, string> = {
   PHONE_NUMBER: "Call phone number",
 };
 
-const newButton = (type: ButtonType): ButtonDraft => ({ type, text: "", url: "", example: "", phoneNumber: "" });
+const newButton = (type: ButtonType): ButtonDraft => ({
+  type,
+  text: "",
+  url: "",
+  example: "",
+  phoneNumber: "",
+});
 
 /**
  * The create / edit form: Meta's rules are checked as the admin types (the same
@@ -87,7 +98,8 @@ export function TemplateEditor({
   const preview = useMemo(() => renderPreview(toStoredComponents(draft)), [draft]);
 
   /** The message for a field: the server's (until the field changes), else ours once touched or submitted. */
-  const err = (key: string) => serverErrors[key] ?? (submitted || touched.has(key) ? localErrors[key] : undefined);
+  const err = (key: string) =>
+    serverErrors[key] ?? (submitted || touched.has(key) ? localErrors[key] : undefined);
   const touch = (key: string) => setTouched((t) => (t.has(key) ? t : new Set(t).add(key)));
 
   const update = (key: string, change: (d: TemplateDraft) => void) => {
@@ -144,7 +156,9 @@ export function TemplateEditor({
       const mapped = field ? { ...fields, [field]: r.error.message } : fields;
       setServerErrors(mapped);
       setFormError(
-        Object.keys(mapped).length > 0 ? "The template was not saved: see the marked fields." : r.error.message,
+        Object.keys(mapped).length > 0
+          ? "The template was not saved: see the marked fields."
+          : r.error.message,
       );
     });
   };
@@ -157,7 +171,10 @@ export function TemplateEditor({
     <form onSubmit={submit} noValidate className="grid gap-8 lg:grid-cols-[minmax(0,1fr)_22rem]">
       <div className="grid gap-6">
         {formError && (
-          <div role="alert" className="rounded-md border border-destructive/40 bg-destructive/5 px-3 py-2 text-sm text-destructive">
+          <div
+            role="alert"
+            className="rounded-md border border-destructive/40 bg-destructive/5 px-3 py-2 text-sm text-destructive"
+          >
             {formError}
           </div>
         )}
@@ -214,13 +231,17 @@ export function TemplateEditor({
             id="tpl-category"
             label="Category"
             error={err("category")}
-            hint={approvedEdit ? "An approved template's category cannot change." : CATEGORY_HINT[draft.category]}
+            hint={
+              approvedEdit ? "An approved template's category cannot change." : CATEGORY_HINT[draft.category]
+            }
           >
             <NativeSelect
               {...describedBy("tpl-category", err("category"), true)}
               value={draft.category}
               disabled={approvedEdit}
-              onChange={(e) => update("category", (d) => (d.category = e.target.value as MetaTemplateCategory))}
+              onChange={(e) =>
+                update("category", (d) => (d.category = e.target.value as MetaTemplateCategory))
+              }
             >
               <option value="MARKETING">Marketing</option>
               <option value="UTILITY">Utility</option>
@@ -238,7 +259,9 @@ export function TemplateEditor({
               <Switch
                 id="tpl-auth-security"
                 checked={draft.auth.securityRecommendation}
-                onCheckedChange={(v) => update("auth.securityRecommendation", (d) => (d.auth.securityRecommendation = v))}
+                onCheckedChange={(v) =>
+                  update("auth.securityRecommendation", (d) => (d.auth.securityRecommendation = v))
+                }
               />
               <label htmlFor="tpl-auth-security" className="text-sm">
                 Add “For your security, do not share this code.”
@@ -279,11 +302,17 @@ export function TemplateEditor({
         ) : (
           <>
             <section className="grid gap-4" aria-label="Template header">
-              <Field id="tpl-header-format" label="Header" hint="Optional: a line of text (one variable at most) or media.">
+              <Field
+                id="tpl-header-format"
+                label="Header"
+                hint="Optional: a line of text (one variable at most) or media."
+              >
                 <NativeSelect
                   {...describedBy("tpl-header-format", undefined, true)}
                   value={draft.header.format}
-                  onChange={(e) => update("header.format", (d) => (d.header.format = e.target.value as HeaderFormat))}
+                  onChange={(e) =>
+                    update("header.format", (d) => (d.header.format = e.target.value as HeaderFormat))
+                  }
                 >
                   <option value="NONE">None</option>
                   <option value="TEXT">Text</option>
@@ -308,7 +337,11 @@ export function TemplateEditor({
                     />
                   </Field>
                   {vars.header.length > 0 && (
-                    <Field id="tpl-header-example" label={`Header example for {{${vars.header[0]}}}`} error={err("header.example")}>
+                    <Field
+                      id="tpl-header-example"
+                      label={`Header example for {{${vars.header[0]}}}`}
+                      error={err("header.example")}
+                    >
                       <Input
                         {...describedBy("tpl-header-example", err("header.example"))}
                         value={draft.header.example}
@@ -330,7 +363,9 @@ export function TemplateEditor({
                     {...describedBy("tpl-header-media", err("header.mediaSample"), true)}
                     value={draft.header.mediaSample}
                     placeholder="https://…"
-                    onChange={(e) => update("header.mediaSample", (d) => (d.header.mediaSample = e.target.value))}
+                    onChange={(e) =>
+                      update("header.mediaSample", (d) => (d.header.mediaSample = e.target.value))
+                    }
                     onBlur={() => touch("header.mediaSample")}
                   />
                 </Field>
@@ -360,13 +395,21 @@ export function TemplateEditor({
                 />
               </Field>
               <div>
-                <Button type="button" variant="outline" size="sm" onClick={insertVariable} disabled={scanVariables(draft.body.text).kind === "named"}>
+                <Button
+                  type="button"
+                  variant="outline"
+                  size="sm"
+                  onClick={insertVariable}
+                  disabled={scanVariables(draft.body.text).kind === "named"}
+                >
                   <PlusIcon /> Add variable
                 </Button>
               </div>
               {vars.body.length > 0 && (
                 <fieldset className="grid gap-3 rounded-lg border p-3">
-                  <legend className="px-1 text-sm font-medium">Example values (WhatsApp reviews the template with them)</legend>
+                  <legend className="px-1 text-sm font-medium">
+                    Example values (WhatsApp reviews the template with them)
+                  </legend>
                   {vars.body.map((v) => {
                     const key = `body.examples.${v}`;
                     const id = `tpl-example-${v}`;
@@ -402,12 +445,7 @@ export function TemplateEditor({
               </Field>
             </section>
 
-            <ButtonsEditor
-              buttons={draft.buttons}
-              err={err}
-              touch={touch}
-              update={update}
-            />
+            <ButtonsEditor buttons={draft.buttons} err={err} touch={touch} update={update} />
           </>
         )}
 
@@ -505,7 +543,9 @@ function ButtonsEditor({
                   value={b.phoneNumber}
                   type="tel"
                   placeholder="+5511987654321"
-                  onChange={(e) => update(k("phoneNumber"), (d) => (d.buttons[i].phoneNumber = e.target.value))}
+                  onChange={(e) =>
+                    update(k("phoneNumber"), (d) => (d.buttons[i].phoneNumber = e.target.value))
+                  }
                   onBlur={() => touch(k("phoneNumber"))}
                 />
               </Field>

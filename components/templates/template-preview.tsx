@@ -1,8 +1,16 @@
-import { CopyIcon, ExternalLinkIcon, FileTextIcon, ImageIcon, PhoneIcon, ReplyIcon, VideoIcon } from "lucide-react";
+import {
+  CopyIcon,
+  ExternalLinkIcon,
+  FileTextIcon,
+  ImageIcon,
+  PhoneIcon,
+  ReplyIcon,
+  VideoIcon,
+} from "lucide-react";
 import { Fragment } from "react";
 import { whatsappFormat } from "@/lib/templates/render";
-import type { RenderedTemplate } from "@/lib/whatsapp/template-params";
 import { cn } from "@/lib/utils";
+import type { RenderedTemplate } from "@/lib/whatsapp/template-params";
 
 /** Text with WhatsApp's inline formatting (*bold*, _italic_, ~strike~, ```mono```), line breaks kept. */
 export function WhatsAppText({ text }: { text: string }) {
@@ -12,7 +20,12 @@ export function WhatsAppText({ text }: { text: string }) {
         <Fragment key={i}>
           {s.bold || s.italic || s.strike || s.mono ? (
             <span
-              className={cn(s.bold && "font-semibold", s.italic && "italic", s.strike && "line-through", s.mono && "font-mono")}
+              className={cn(
+                s.bold && "font-semibold",
+                s.italic && "italic",
+                s.strike && "line-through",
+                s.mono && "font-mono",
+              )}
             >
               {s.text}
             </span>
@@ -49,10 +62,7 @@ export function TemplatePreview({
 }) {
   const Media = rendered.headerMedia ? MEDIA_ICON[rendered.headerMedia] : null;
   return (
-    <figure
-      aria-label={label}
-      className={cn("rounded-xl bg-[#efeae2] p-3 dark:bg-[#0b141a]", className)}
-    >
+    <figure aria-label={label} className={cn("rounded-xl bg-[#efeae2] p-3 dark:bg-[#0b141a]", className)}>
       <div className="max-w-[20rem]">
         <div className="rounded-lg rounded-tl-none bg-white px-2.5 pt-2 pb-1.5 text-[0.9rem] text-[#111b21] shadow-sm dark:bg-[#202c33] dark:text-[#e9edef]">
           {Media && (
@@ -66,7 +76,11 @@ export function TemplatePreview({
             </p>
           )}
           <p className="whitespace-pre-wrap break-words" data-part="body">
-            {rendered.body ? <WhatsAppText text={rendered.body} /> : <span className="opacity-50">Message body</span>}
+            {rendered.body ? (
+              <WhatsAppText text={rendered.body} />
+            ) : (
+              <span className="opacity-50">Message body</span>
+            )}
           </p>
           {rendered.footer && (
             <p className="mt-1 text-xs text-[#667781] dark:text-[#8696a0]" data-part="footer">

@@ -52,7 +52,16 @@ export type TemplateAdminActions = {
   setVisibility: (id: string, visible: boolean) => Promise<ActionResult<null>>;
   remove: (id: string) => Promise<ActionResult<null>>;
   sync: () => Promise<
-    ActionResult<{ wabas: Array<{ wabaId: string; ok: boolean; imported: number; updated: number; removed: number; error?: string }> }>
+    ActionResult<{
+      wabas: Array<{
+        wabaId: string;
+        ok: boolean;
+        imported: number;
+        updated: number;
+        removed: number;
+        error?: string;
+      }>;
+    }>
   >;
 };
 
@@ -64,7 +73,12 @@ const STATUS_VARIANT: Record<string, "success" | "warning" | "destructive" | "mu
   DISABLED: "muted",
 };
 
-const QUALITY_TEXT: Record<string, string> = { GREEN: "High", YELLOW: "Medium", RED: "Low", UNKNOWN: "Unknown" };
+const QUALITY_TEXT: Record<string, string> = {
+  GREEN: "High",
+  YELLOW: "Medium",
+  RED: "Low",
+  UNKNOWN: "Unknown",
+};
 
 function relative(iso: string | null, now: number, locale: string): string {
   if (!iso) return "never";
@@ -128,10 +142,15 @@ export function TemplatesAdmin({
       }
       const failed = r.data.wabas.filter((w) => !w.ok);
       const total = r.data.wabas.reduce(
-        (acc, w) => ({ imported: acc.imported + w.imported, updated: acc.updated + w.updated, removed: acc.removed + w.removed }),
+        (acc, w) => ({
+          imported: acc.imported + w.imported,
+          updated: acc.updated + w.updated,
+          removed: acc.removed + w.removed,
+        }),
         { imported: 0, updated: 0, removed: 0 },
       );
-      if (failed.length > 0) toast.error(`Sync failed for ${failed.map((w) => `${w.wabaId}: ${w.error}`).join("; ")}`);
+      if (failed.length > 0)
+        toast.error(`Sync failed for ${failed.map((w) => `${w.wabaId}: ${w.error}`).join("; ")}`);
       else
         toast.success(
           `Synced with WhatsApp: ${total.imported} imported, ${total.updated} updated, ${total.removed} removed.`,
@@ -157,7 +176,8 @@ export function TemplatesAdmin({
         {canEdit && (
           <div className="ml-auto flex gap-2">
             <Button variant="outline" onClick={sync} disabled={syncing}>
-              <RefreshCwIcon className={syncing ? "animate-spin" : undefined} /> {syncing ? "Syncing…" : "Sync now"}
+              <RefreshCwIcon className={syncing ? "animate-spin" : undefined} />{" "}
+              {syncing ? "Syncing…" : "Sync now"}
             </Button>
             <Button asChild>
               <Link href="/admin/templates/new">
@@ -168,7 +188,9 @@ export function TemplatesAdmin({
         )}
       </div>
 
-      {groups.length === 0 && <p className="text-sm text-muted-foreground">No WhatsApp accounts yet: add an inbox first.</p>}
+      {groups.length === 0 && (
+        <p className="text-sm text-muted-foreground">No WhatsApp accounts yet: add an inbox first.</p>
+      )}
 
       {groups.map((g) => {
         const rows = g.templates.filter((t) => !q || t.name.includes(q));
@@ -177,7 +199,8 @@ export function TemplatesAdmin({
             <h2 id={`waba-${g.wabaId}`} className="text-base font-semibold">
               WhatsApp account {g.wabaId}
               <span className="ml-2 text-sm font-normal text-muted-foreground">
-                {g.inboxes.map((i) => `${i.name} (+${i.displayNumber.replace(/^\+/, "")})`).join(", ") || "no inbox"}
+                {g.inboxes.map((i) => `${i.name} (+${i.displayNumber.replace(/^\+/, "")})`).join(", ") ||
+                  "no inbox"}
               </span>
             </h2>
             <div className="overflow-x-auto rounded-lg border">
@@ -291,12 +314,16 @@ function TemplateRowView({
         <Badge variant={STATUS_VARIANT[t.status] ?? "outline"} aria-label={`Status: ${t.status}`}>
           {t.status}
         </Badge>
-        {t.status === "REJECTED" && <p className="mt-1 max-w-56 text-xs text-destructive">{rejectionText(t.rejectedReason)}</p>}
+        {t.status === "REJECTED" && (
+          <p className="mt-1 max-w-56 text-xs text-destructive">{rejectionText(t.rejectedReason)}</p>
+        )}
         {(t.status === "PAUSED" || t.status === "DISABLED") && t.rejectedReason && (
           <p className="mt-1 max-w-56 text-xs text-muted-foreground">{t.rejectedReason}</p>
         )}
       </td>
-      <td className="px-3 py-2">{t.qualityRating ? (QUALITY_TEXT[t.qualityRating] ?? t.qualityRating) : "—"}</td>
+      <td className="px-3 py-2">
+        {t.qualityRating ? (QUALITY_TEXT[t.qualityRating] ?? t.qualityRating) : "—"}
+      </td>
       <td className="px-3 py-2 whitespace-nowrap" title={t.lastSyncedAt ?? undefined}>
         {relative(t.lastSyncedAt, now, locale)}
       </td>
@@ -314,7 +341,9 @@ function TemplateRowView({
         </div>
       </td>
       <td className="px-3 py-2 text-right tabular-nums">{t.sentThisMonth}</td>
-      <td className="px-3 py-2 text-right tabular-nums">{formatMicros(t.costMicrosThisMonth, t.currency, locale)}</td>
+      <td className="px-3 py-2 text-right tabular-nums">
+        {formatMicros(t.costMicrosThisMonth, t.currency, locale)}
+      </td>
       <td className="px-3 py-2">
         <div className="flex justify-end gap-1">
           <Button variant="ghost" size="icon-sm" onClick={onPreview} aria-label={`Preview ${t.name}`}>

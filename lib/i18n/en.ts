@@ -15,7 +15,8 @@ export const en = {
   "login.invalidInput": "Enter your email and password.",
   "login.rateLimited": "Too many failed attempts for this email. Try again in {minutes} min.",
   "login.error": "Sign-in failed. Try again.",
-  "login.demo": "Demo: agent1@demo.test · agent2@demo.test · supervisor@demo.test · admin@demo.test — password demo1234",
+  "login.demo":
+    "Demo: agent1@demo.test · agent2@demo.test · supervisor@demo.test · admin@demo.test — password demo1234",
 
   "nav.inbox": "Inbox",
   "nav.templates": "Templates",
@@ -77,7 +78,8 @@ export const en = {
   "conv.beginning": "Start of the conversation",
   "conv.today": "Today",
   "conv.yesterday": "Yesterday",
-  "conv.viewing": "{names} viewing",
+  "conv.viewing": "{names} is viewing",
+  "conv.viewingMany": "{names} are viewing",
   "conv.typing": "{name} is typing…",
   "conv.note": "Private note",
   "conv.you": "You",
@@ -123,7 +125,8 @@ export const en = {
   "statusCtl.snoozedUntil": "Snoozed until {time}",
 
   "composer.label": "Message",
-  "composer.placeholder": "Type a message — Enter to send, Shift+Enter for a new line, / for canned responses",
+  "composer.placeholder":
+    "Type a message — Enter to send, Shift+Enter for a new line, / for canned responses",
   "composer.notePlaceholder": "Private note — only your team sees it",
   "composer.send": "Send",
   "composer.sendNote": "Add note",
@@ -138,7 +141,8 @@ export const en = {
   "composer.locked": "The 24-hour window is closed — free text is locked.",
   "composer.lockedHint": "WhatsApp only allows approved templates until the customer writes again.",
   "composer.lockedNever": "The customer has not written yet — start with an approved template.",
-  "composer.windowClosedNow": "The window closed — the server refused the free-text message. Choose a template instead.",
+  "composer.windowClosedNow":
+    "The window closed — the server refused the free-text message. Choose a template instead.",
   "composer.failed": "Not sent: {reason}",
   "composer.uploading": "Uploading…",
   "composer.tooLarge": "The file is too large (max {mb} MB).",
@@ -205,7 +209,8 @@ export const en = {
   "details.assignment": "Assignment",
   "details.status": "Status",
 
-  "offline.banner": "You are offline — reconnecting… Changes made meanwhile will appear when the connection is back.",
+  "offline.banner":
+    "You are offline — reconnecting… Changes made meanwhile will appear when the connection is back.",
   "offline.back": "Back online — conversations refreshed.",
 
   "notify.newMessage": "New message from {name}",

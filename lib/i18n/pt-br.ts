@@ -14,7 +14,8 @@ export const ptBR: Dictionary = {
   "login.invalidInput": "Informe seu e-mail e sua senha.",
   "login.rateLimited": "Muitas tentativas com este e-mail. Tente de novo em {minutes} min.",
   "login.error": "Não foi possível entrar. Tente de novo.",
-  "login.demo": "Demo: agent1@demo.test · agent2@demo.test · supervisor@demo.test · admin@demo.test — senha demo1234",
+  "login.demo":
+    "Demo: agent1@demo.test · agent2@demo.test · supervisor@demo.test · admin@demo.test — senha demo1234",
 
   "nav.inbox": "Caixa de entrada",
   "nav.templates": "Modelos",
@@ -76,7 +77,8 @@ export const ptBR: Dictionary = {
   "conv.beginning": "Início da conversa",
   "conv.today": "Hoje",
   "conv.yesterday": "Ontem",
-  "conv.viewing": "{names} vendo",
+  "conv.viewing": "{names} está vendo",
+  "conv.viewingMany": "{names} estão vendo",
   "conv.typing": "{name} está digitando…",
   "conv.note": "Nota privada",
   "conv.you": "Você",
@@ -122,7 +124,8 @@ export const ptBR: Dictionary = {
   "statusCtl.snoozedUntil": "Adiada até {time}",
 
   "composer.label": "Mensagem",
-  "composer.placeholder": "Digite uma mensagem — Enter envia, Shift+Enter quebra linha, / para respostas prontas",
+  "composer.placeholder":
+    "Digite uma mensagem — Enter envia, Shift+Enter quebra linha, / para respostas prontas",
   "composer.notePlaceholder": "Nota privada — só a sua equipe vê",
   "composer.send": "Enviar",
   "composer.sendNote": "Adicionar nota",
@@ -204,7 +207,8 @@ export const ptBR: Dictionary = {
   "details.assignment": "Responsável",
   "details.status": "Status",
 
-  "offline.banner": "Você está offline — reconectando… O que mudar nesse meio-tempo aparece quando a conexão voltar.",
+  "offline.banner":
+    "Você está offline — reconectando… O que mudar nesse meio-tempo aparece quando a conexão voltar.",
   "offline.back": "Conectado de novo — conversas atualizadas.",
 
   "notify.newMessage": "Nova mensagem de {name}",

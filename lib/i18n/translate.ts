@@ -1,4 +1,4 @@
-import { en, type Dictionary, type MessageKey } from "@/lib/i18n/en";
+import { type Dictionary, en, type MessageKey } from "@/lib/i18n/en";
 import { ptBR } from "@/lib/i18n/pt-br";
 
 export const SUPPORTED_LOCALES = ["en", "pt-BR"] as const;

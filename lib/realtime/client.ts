@@ -32,7 +32,11 @@ export function getSocket(): ClientSocket {
   if (socket) return socket;
   socket = io({ withCredentials: true, transports: ["websocket", "polling"], reconnectionDelayMax: 5_000 });
   socket.on("connect", () => {
-    setState({ connected: true, reconnects: state.everConnected ? state.reconnects + 1 : 0, everConnected: true });
+    setState({
+      connected: true,
+      reconnects: state.everConnected ? state.reconnects + 1 : 0,
+      everConnected: true,
+    });
   });
   socket.on("disconnect", (reason) => {
     setState({ connected: false });
@@ -59,7 +63,10 @@ export function useConnection(): ConnectionState {
 }
 
 /** Subscribes to a server event for the component's lifetime; the handler may change between renders. */
-export function useSocketEvent<E extends keyof ServerToClientEvents>(event: E, handler: ServerToClientEvents[E]) {
+export function useSocketEvent<E extends keyof ServerToClientEvents>(
+  event: E,
+  handler: ServerToClientEvents[E],
+) {
   const ref = useRef(handler);
   ref.current = handler;
   useEffect(() => {

@@ -1085,6 +1085,8 @@ export function campaignClientId(recipientId: string): string {
 
 /** Parallel sendMessage calls per round (different threads). */
 const SEND_CONCURRENCY = 6;
+/** At most this many recipients per campaign per round, so a pause or a 130429 takes effect quickly. */
+const MAX_BATCH = 100;
 /** A running campaign's progress is emitted at most this often (ms). */
 const PROGRESS_EVERY_MS = 1000;
 
@@ -1108,21 +1110,24 @@ function inboxScope(state: SenderState) {
   return inArray(campaigns.inboxId, [...state.inboxIds]);
 }
 
-/** The thread of a campaign recipient in the campaign's inbox; new ones start resolved (see below). */
-async function campaignThread(db: DbOrTx, inboxId: string, contactId: string): Promise<string> {
-  // A campaign must not flood the agents' open list with a thousand unanswered threads: a new
-  // thread starts resolved and reopens when the customer replies (webhook ingest reopens it).
-  const [created] = await db
+/**
+ * The threads of a batch of recipients in the campaign's inbox, created where missing, by contact
+ * id. A campaign must not flood the agents' open list with a thousand unanswered threads, so a
+ * new thread starts resolved; the customer's reply reopens it (webhook ingest does).
+ */
+async function campaignThreads(db: DbOrTx, inboxId: string, contactIds: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (contactIds.length === 0) return out;
+  await db
     .insert(threads)
-    .values({ inboxId, contactId, status: "resolved" })
-    .onConflictDoNothing({ target: [threads.inboxId, threads.contactId] })
-    .returning({ id: threads.id });
-  if (created) return created.id;
-  const [t] = await db
-    .select({ id: threads.id })
+    .values(contactIds.map((contactId) => ({ inboxId, contactId, status: "resolved" as const })))
+    .onConflictDoNothing({ target: [threads.inboxId, threads.contactId] });
+  const rows = await db
+    .select({ id: threads.id, contactId: threads.contactId })
     .from(threads)
-    .where(and(eq(threads.inboxId, inboxId), eq(threads.contactId, contactId)));
-  return t.id;
+    .where(and(eq(threads.inboxId, inboxId), inArray(threads.contactId, [...contactIds])));
+  for (const r of rows) out.set(r.contactId, r.id);
+  return out;
 }
 
 type Running = Pick<
@@ -1163,6 +1168,11 @@ async function sendBatch(
     : [];
   let handed = 0;
   let paused: string | null = null;
+  const threadOf = await campaignThreads(
+    db,
+    c.inboxId,
+    [...new Set(recipients.filter((r) => r.contactId && !(marketing && r.optedOut)).map((r) => r.contactId!))],
+  );
 
   await mapLimit(recipients, SEND_CONCURRENCY, async (r) => {
     if (paused) return;
@@ -1178,16 +1188,14 @@ async function sendBatch(
       log.info("campaigns.skipped_opted_out", { campaignId: c.id, recipientId: r.id });
       return;
     }
-    if (!r.contactId) {
+    const threadId = r.contactId ? threadOf.get(r.contactId) : undefined;
+    if (!threadId) {
       await db
         .update(campaignRecipients)
         .set({ state: "failed", error: "The contact no longer exists." })
         .where(eq(campaignRecipients.id, r.id));
       return;
     }
-    const t0 = performance.now();
-    const threadId = await campaignThread(db, c.inboxId, r.contactId);
-    const t1 = performance.now();
     const params = (r.params ?? {}) as TemplateParamsInput;
     const result = await sendMessage(db, {
       threadId,
@@ -1203,7 +1211,6 @@ async function sendBatch(
       clientId: campaignClientId(r.id),
       campaignId: c.id,
     });
-    if (process.env.CAMPAIGN_TEST_DEBUG) console.log("timing", Math.round(t1 - t0), Math.round(performance.now() - t1));
     if (result.ok) {
       await db
         .update(campaignRecipients)
@@ -1357,7 +1364,7 @@ async function sendForNumber(
   let handed = 0;
   for (const c of list) {
     if (allowance <= 0) break;
-    const r = await sendBatch(db, c, allowance);
+    const r = await sendBatch(db, c, Math.min(allowance, MAX_BATCH));
     handed += r.handed;
     allowance -= r.handed;
     if (r.handed === 0 && !r.paused) await completeIfDone(db, c.id);

@@ -50,14 +50,12 @@ export async function createCannedResponse(
     .onConflictDoNothing({ target: cannedResponses.shortcut })
     .returning({ id: cannedResponses.id, shortcut: cannedResponses.shortcut, body: cannedResponses.body });
   if (!row) throw new AppError("conflict", `The shortcut /${data.shortcut} is already used.`);
-  await db
-    .insert(auditLog)
-    .values({
-      actorUserId: actorId,
-      action: "canned.create",
-      targetType: "canned_response",
-      targetId: row.id,
-    });
+  await db.insert(auditLog).values({
+    actorUserId: actorId,
+    action: "canned.create",
+    targetType: "canned_response",
+    targetId: row.id,
+  });
   return row;
 }
 

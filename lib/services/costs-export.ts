@@ -111,7 +111,9 @@ export async function* costItemsCsv(
   yield csvLine(model === "cbp" ? CBP_ITEM_COLUMNS : PMP_ITEM_COLUMNS);
   let cursor: Cursor = null;
   for (;;) {
-    const rows = await db.execute<Record<string, unknown>>(itemsQuery(model, f, cursor, pageSize));
+    const rows: Record<string, unknown>[] = await db.execute<Record<string, unknown>>(
+      itemsQuery(model, f, cursor, pageSize),
+    );
     let out = "";
     for (const r of rows) {
       const cost = Number(r.cost_micros);
@@ -160,7 +162,7 @@ export async function* costItemsCsv(
     }
     if (out) yield out;
     if (rows.length < pageSize) return;
-    const last = rows[rows.length - 1];
+    const last: Record<string, unknown> = rows[rows.length - 1];
     cursor = { at: iso(last.at as Date)!, id: last.id as string };
   }
 }

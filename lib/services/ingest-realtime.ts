@@ -4,13 +4,14 @@ import { contacts, threads, users } from "../../db/schema";
 import { emitTo, getIo } from "../realtime/emit";
 import { type MessageEvent, rooms, type ThreadSummary } from "../realtime/events";
 import type { AppliedStatus } from "./ingest-statuses";
+import { emitTemplateChanges, type TemplateChange } from "./templates";
 
 /** What a committed webhook changed, for the realtime events sent after the commit. */
 export type IngestEffects = {
   threadIds: string[];
   newMessages: MessageEvent[];
   statusChanges: AppliedStatus[];
-  templates: { templateId: string; status: string; reason: string | null }[];
+  templates: TemplateChange[];
 };
 
 /** Thread list rows as the inbox shows them. */
@@ -66,7 +67,5 @@ export async function emitIngestEffects(db: DbOrTx, effects: IngestEffects): Pro
       errorText: s.errorText,
     });
   }
-  // Templates are workspace-wide: every signed-in role sees the picker or the admin list.
-  const everyone = [rooms.role("agent"), rooms.role("supervisor"), rooms.role("admin")];
-  for (const t of effects.templates) emitTo(everyone, "template:update", t);
+  emitTemplateChanges(effects.templates);
 }

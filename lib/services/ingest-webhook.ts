@@ -1,26 +1,25 @@
 import crypto from "node:crypto";
-import { and, asc, eq, inArray, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { type Db, getDb, type Tx } from "../../db/client";
 import {
   contacts,
   inboxes,
   messageStatuses,
   messages,
-  templates,
   threads,
   webhookEvents,
   workspaceSettings,
 } from "../../db/schema";
-import type { TemplateStatus } from "../domain";
 import { env } from "../env";
 import { AppError } from "../errors";
 import { log } from "../logger";
 import { verifySignature } from "../whatsapp/signature";
-import { type ParsedWebhook, parseWebhookBody, type TemplateStatusValue } from "../whatsapp/webhook-schemas";
+import { type ParsedWebhook, parseWebhookBody } from "../whatsapp/webhook-schemas";
 import { type ServiceResponse, WEBHOOK_MAX_BYTES } from "./ingest-http";
 import { type IngestPlan, isStopWord, type PlannedMessage, planIngest, previewOf } from "./ingest-plan";
 import { emitIngestEffects, type IngestEffects } from "./ingest-realtime";
 import { type AppliedStatus, applyStatusesForWamids, lockWamids } from "./ingest-statuses";
+import { applyTemplateStatusUpdate } from "./templates";
 import { refreshThreadState } from "./thread-state";
 
 export { applyPendingStatuses } from "./ingest-statuses";
@@ -230,8 +229,18 @@ async function ingestInTx(
     if (s.changed) touched.add(s.threadId);
   }
 
-  for (const t of plan.templateUpdates) {
-    const change = await applyTemplateStatus(tx, t.wabaId, t.value);
+  // Template lifecycle rules (status mapping, reasons, audit log) live in the templates service.
+  for (const { wabaId, value: v } of plan.templateUpdates) {
+    const change = await applyTemplateStatusUpdate(tx, {
+      wabaId,
+      metaId: v.message_template_id ?? null,
+      name: v.message_template_name,
+      language: v.message_template_language,
+      event: v.event,
+      reason: v.reason ?? null,
+      otherInfo: v.other_info ?? null,
+      category: v.message_template_category ?? null,
+    });
     if (change) {
       summary.templatesUpdated++;
       effects.templates.push(change);
@@ -479,87 +488,6 @@ async function storeStatuses(tx: Tx, plan: IngestPlan, summary: IngestSummary): 
     }
   }
   return applied;
-}
-
-// ---------------------------------------------------------------- templates
-
-/**
- * Meta's template events → our template status. REINSTATED means approved again;
- * IN_APPEAL is under review again. Events that are not a status (FLAGGED is a
- * quality warning; ARCHIVED, LIMIT_EXCEEDED, ...) change nothing.
- */
-export function templateStatusFromEvent(event: string): TemplateStatus | "deleted" | null {
-  switch (event.toUpperCase()) {
-    case "APPROVED":
-    case "REINSTATED":
-      return "APPROVED";
-    case "PENDING":
-    case "IN_APPEAL":
-      return "PENDING";
-    case "REJECTED":
-      return "REJECTED";
-    case "PAUSED":
-      return "PAUSED";
-    case "DISABLED":
-      return "DISABLED";
-    case "PENDING_DELETION":
-    case "DELETED":
-      return "deleted";
-    default:
-      return null;
-  }
-}
-
-async function applyTemplateStatus(
-  tx: Tx,
-  wabaId: string,
-  v: TemplateStatusValue,
-): Promise<{ templateId: string; status: string; reason: string | null } | null> {
-  const next = templateStatusFromEvent(v.event);
-  if (next === null) {
-    log.info("template.event_ignored", { wabaId, name: v.message_template_name, event: v.event });
-    return null;
-  }
-  const rawReason = v.reason && v.reason.toUpperCase() !== "NONE" ? v.reason : null;
-  const reason = next === "APPROVED" ? null : (rawReason ?? v.other_info?.description ?? null);
-  const metaId = v.message_template_id ?? null;
-  // Meta spells languages en_US; tolerate en-US and case differences.
-  const lang = v.message_template_language.toLowerCase().replace(/-/g, "_");
-  const byNameLang = and(
-    eq(templates.name, v.message_template_name),
-    sql`replace(lower(${templates.language}), '-', '_') = ${lang}`,
-  );
-  const rows = await tx
-    .update(templates)
-    .set(
-      next === "deleted"
-        ? { deletedAt: sql`coalesce(${templates.deletedAt}, now())`, updatedAt: sql`now()` }
-        : {
-            status: next,
-            rejectedReason: reason,
-            metaId: sql`coalesce(${templates.metaId}, ${metaId})`,
-            updatedAt: sql`now()`,
-          },
-    )
-    .where(
-      and(eq(templates.wabaId, wabaId), metaId ? or(eq(templates.metaId, metaId), byNameLang) : byNameLang),
-    )
-    .returning({ id: templates.id, status: templates.status, rejectedReason: templates.rejectedReason });
-  if (rows.length === 0) {
-    log.warn("template.update_unmatched", {
-      wabaId,
-      name: v.message_template_name,
-      language: lang,
-      event: v.event,
-    });
-    return null;
-  }
-  log.info("template.status_updated", { templateId: rows[0].id, event: v.event });
-  return {
-    templateId: rows[0].id,
-    status: next === "deleted" ? "DELETED" : rows[0].status,
-    reason: rows[0].rejectedReason,
-  };
 }
 
 // ---------------------------------------------------------------- helpers

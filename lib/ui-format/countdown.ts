@@ -7,7 +7,11 @@ import type { Translate } from "@/lib/i18n/translate";
  */
 export type WindowTone = "open" | "warning" | "closed";
 
-export type CswLabel = { text: string; tone: WindowTone; /** ms until the label text next changes, or null */ nextChangeMs: number | null };
+export type CswLabel = {
+  text: string;
+  tone: WindowTone /** ms until the label text next changes, or null */;
+  nextChangeMs: number | null;
+};
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -26,17 +30,26 @@ export const WARNING_MS = HOUR;
  * more than there is): 23h 59m 59s → `23h 59m left`; under a minute it counts
  * seconds, so the label reaches `window closed` exactly at expiry.
  */
-export function cswLabel(expiresAt: Date | string | number | null | undefined, now: number, t: Translate): CswLabel {
+export function cswLabel(
+  expiresAt: Date | string | number | null | undefined,
+  now: number,
+  t: Translate,
+): CswLabel {
   const exp = toMs(expiresAt);
   if (exp === null || exp <= now) return { text: t("window.closed"), tone: "closed", nextChangeMs: null };
   const left = exp - now;
   if (left < MIN) {
     const s = Math.floor(left / 1000);
-    return { text: t("window.closesInSeconds", { s: Math.max(s, 0) }), tone: "warning", nextChangeMs: left - s * 1000 || 1000 };
+    return {
+      text: t("window.closesInSeconds", { s: Math.max(s, 0) }),
+      tone: "warning",
+      nextChangeMs: left - s * 1000 || 1000,
+    };
   }
   const totalMin = Math.floor(left / MIN);
   const untilNext = left - totalMin * MIN || MIN;
-  if (left < WARNING_MS) return { text: t("window.closesIn", { m: totalMin }), tone: "warning", nextChangeMs: untilNext };
+  if (left < WARNING_MS)
+    return { text: t("window.closesIn", { m: totalMin }), tone: "warning", nextChangeMs: untilNext };
   const h = Math.floor(totalMin / 60);
   const m = totalMin % 60;
   return {
@@ -47,7 +60,11 @@ export function cswLabel(expiresAt: Date | string | number | null | undefined, n
 }
 
 /** Label for an open free entry point (`FEP 71h left`), or null when none is open. */
-export function fepLabel(expiresAt: Date | string | number | null | undefined, now: number, t: Translate): string | null {
+export function fepLabel(
+  expiresAt: Date | string | number | null | undefined,
+  now: number,
+  t: Translate,
+): string | null {
   const exp = toMs(expiresAt);
   if (exp === null || exp <= now) return null;
   const left = exp - now;

@@ -26,14 +26,24 @@ function safeZone(timeZone: string | null | undefined): string | undefined {
 }
 
 function dayKey(d: Date, timeZone: string | undefined): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(d);
+  return new Intl.DateTimeFormat("en-CA", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(d);
 }
 
 /** `14:32` when `at` falls on the same local day as `now`, else `26 Nov, 14:32` (24-hour clock in every locale). */
 export function formatClock(at: Date | string, now: Date, locale: string, timeZone?: string | null): string {
   const d = typeof at === "string" ? new Date(at) : at;
   const tz = safeZone(timeZone);
-  const time = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: tz }).format(d);
+  const time = new Intl.DateTimeFormat(locale, {
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZone: tz,
+  }).format(d);
   if (dayKey(d, tz) === dayKey(now, tz)) return time;
   const date = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", timeZone: tz }).format(d);
   return `${date}, ${time}`;

@@ -21,7 +21,11 @@ export type PickerPriceInput = {
   fepExpiresAt: Date | string | null;
   cswExpiresAt: Date | string | null;
   /** Billing conversations open with this customer (any category). */
-  openConversations: readonly { category: string; expiresAt: Date | string; closedAt?: Date | string | null }[];
+  openConversations: readonly {
+    category: string;
+    expiresAt: Date | string;
+    closedAt?: Date | string | null;
+  }[];
   now: Date;
   locale: string;
   timeZone?: string | null;
@@ -58,13 +62,19 @@ export function pickerPrice(input: PickerPriceInput, t: Translate): PickerPrice 
     return { kind: "per_message", text: t("price.perMessage", { price }), micros: input.priceMicros };
   }
   const open = input.openConversations
-    .filter((c) => c.category.toLowerCase() === base && ms(c.expiresAt) > now && (!c.closedAt || ms(c.closedAt) > now))
+    .filter(
+      (c) =>
+        c.category.toLowerCase() === base && ms(c.expiresAt) > now && (!c.closedAt || ms(c.closedAt) > now),
+    )
     .sort((a, b) => ms(b.expiresAt) - ms(a.expiresAt))[0];
   if (open) {
     const until = new Date(ms(open.expiresAt));
     return {
       kind: "no_new_charge",
-      text: t("price.noNewCharge", { category: catName, time: formatClock(until, input.now, input.locale, input.timeZone) }),
+      text: t("price.noNewCharge", {
+        category: catName,
+        time: formatClock(until, input.now, input.locale, input.timeZone),
+      }),
       micros: 0,
       until,
     };

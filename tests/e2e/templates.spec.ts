@@ -74,7 +74,7 @@ test("admin creates a template, it is approved live, and an agent sends it on a 
   const agent = await signIn(browser, "agent1@demo.test");
   await agent.getByText("Pedro Santos").first().click();
   const picker = agent.getByRole("region", { name: "Send a template" });
-  await expect(picker).toBeVisible();
+  await expect(picker).toBeVisible({ timeout: 30_000 });
   await picker.getByLabel("Search templates", { exact: true }).fill(`e2e_`);
   await expect(picker.getByRole("button", { name: new RegExp(visible) })).toBeVisible();
   await expect(picker.getByRole("button", { name: new RegExp(hidden) })).toHaveCount(0);

@@ -103,7 +103,8 @@ describe("a 1,000-recipient campaign", () => {
       campaignId,
       (p) => p.delivered === 1000,
       "all 1,000 campaign messages to be delivered",
-      55_000,
+      // ≈15 s on an idle 2-core machine; generous for a loaded CI runner.
+      150_000,
     );
     console.log("T delivered", Date.now() - T0);
     expect(done).toMatchObject({ audience: 1000, excluded: 0, queued: 0, failed: 0, sent: 1000 });
@@ -144,5 +145,5 @@ describe("a 1,000-recipient campaign", () => {
       .innerJoin(campaignRecipients, eq(campaignRecipients.messageId, messages.id))
       .where(and(eq(campaignRecipients.campaignId, campaignId), eq(campaignRecipients.waId, people[500].waId)));
     expect(one).toEqual({ body: `Hi Customer ${people[500].waId.slice(-4)}, spring sale!`, campaignId });
-  }, 90_000);
+  }, 240_000);
 });

@@ -4,10 +4,10 @@
  * and with the incremental path (webhooks) and the batch recompute giving the same answer as the
  * replay of the same events.
  */
-import { and, eq, gte, lt } from "drizzle-orm";
+import { and, eq, gt, gte, lt } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
-import { billingConversations } from "../../db/schema";
+import { billingConversations, contacts } from "../../db/schema";
 import { replay } from "../../lib/pricing/replay";
 import { repriceMonth, recomputeBilling } from "../../lib/services/billing-recompute";
 import { loadPriceTable } from "../../lib/services/contact-events";
@@ -38,7 +38,7 @@ describe("free tier: 1,000 service conversations per WABA per UTC month", () => 
       }
     }
     // #1000 and #1001 open at the same second: the tie is broken by wa_id, as the replay does.
-    events[1000].t = events[999].t;
+    events[999].t = events[1000].t; // moved later, so its previous day's conversation has expired
     for (const e of events) {
       s.customerWrites(e.waId, new Date(e.t));
       s.sendDelivered(e.waId, new Date(e.t + 10_000));
@@ -66,23 +66,26 @@ describe("free tier: 1,000 service conversations per WABA per UTC month", () => 
     expect(d.totals.costMicros).toBe(paid.reduce((sum, c) => sum + c.costMicros, 0));
     expect(d.totals.freeByReason.free_tier).toBe(1000);
 
-    // The same conversations, not just the same sum.
+    // The same conversations (customer and instant), not just the same sum — including which of
+    // the two opened at the same second got the 1,000th slot.
     const rows = await db
-      .select()
+      .select({ waId: contacts.waId, openedAt: billingConversations.openedAt, costMicros: billingConversations.costMicros })
       .from(billingConversations)
+      .innerJoin(contacts, eq(contacts.id, billingConversations.contactId))
       .where(
         and(
           eq(billingConversations.wabaId, s.inbox.wabaId),
           gte(billingConversations.openedAt, start),
           lt(billingConversations.openedAt, end),
+          gt(billingConversations.costMicros, 0),
         ),
       );
-    const paidAt = (list: { openedAt: Date | string; costMicros: number }[]) =>
-      list
-        .filter((c) => c.costMicros > 0)
-        .map((c) => new Date(c.openedAt).toISOString())
-        .sort();
-    expect(paidAt(rows)).toEqual(paidAt(paid));
+    const expectedPaid = Object.entries(r.contacts).flatMap(([waId, c]) =>
+      (c.conversations ?? [])
+        .filter((x) => x.costMicros > 0 && Date.parse(x.openedAt) < end.getTime())
+        .map((x) => `${waId}@${x.openedAt}`),
+    );
+    expect(rows.map((x) => `${x.waId}@${x.openedAt.toISOString()}`).sort()).toEqual(expectedPaid.sort());
   });
 
   it("shows this month's tier used and remaining", async () => {

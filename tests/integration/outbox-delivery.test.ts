@@ -77,27 +77,34 @@ describe("outbox", () => {
     expect(phone[0].posts_with_same_key).toBe(1);
   });
 
-  it("sends each of 50 pending messages exactly once with two drainers in parallel, in order per thread", async () => {
+  it("sends each of 50 pending messages exactly once with two drainers in parallel, in order per thread", {
+    timeout: 150_000,
+  }, async () => {
     // Two "instances": separate connection pools, like two app processes.
     const other = postgres(process.env.DATABASE_URL!, { max: 4, onnotice: () => {} });
     const db2 = drizzle(other, { schema });
     try {
-      const threadsList = await Promise.all(Array.from({ length: 10 }, () => insertThread(db, inbox)));
+      const threadsList = await Promise.all(Array.from({ length: 25 }, () => insertThread(db, inbox)));
       const ids: string[] = [];
-      for (let i = 0; i < 5; i++) {
-        for (const t of threadsList) {
-          const r = await sendMessage(db, {
-            threadId: t.threadId,
-            actor: system,
-            input: { type: "template", name: "ticket_update", params: [String(i)] },
-          });
+      for (let i = 0; i < 2; i++) {
+        // Threads in parallel; update 0 of every thread is stored before its update 1.
+        const sent = await Promise.all(
+          threadsList.map((t) =>
+            sendMessage(db, {
+              threadId: t.threadId,
+              actor: system,
+              input: { type: "template", name: "ticket_update", params: [String(i)] },
+            }),
+          ),
+        );
+        for (const r of sent) {
           if (!r.ok) throw r.error;
           ids.push(r.message.id);
         }
       }
       const drainer = async (d: typeof db) => {
-        for (let round = 0; round < 200; round++) {
-          const n = await drainOutbox(d, { inboxIds: [inbox.id], limit: 7 });
+        for (let round = 0; round < 500; round++) {
+          const n = await drainOutbox(d, { inboxIds: [inbox.id], limit: 10 });
           const rows = await d
             .select({ status: messages.status })
             .from(messages)
@@ -119,7 +126,7 @@ describe("outbox", () => {
       expect(ours).toHaveLength(50);
       expect(new Set(ours.map((p) => p.idempotency_key)).size).toBe(50);
       expect(ours.every((p) => p.posts_with_same_key === 1)).toBe(true);
-      // Each customer got updates 0..4 in the order they were written.
+      // Each customer got update 0 before update 1, in the order they were written.
       for (const t of threadsList) {
         const got = ours
           .filter((p) => p.to === t.waId)
@@ -128,7 +135,7 @@ describe("outbox", () => {
               (p.payload as { template: { components: Array<{ parameters: Array<{ text: string }> }> } })
                 .template.components[0].parameters[0].text,
           );
-        expect(got).toEqual(["0", "1", "2", "3", "4"]);
+        expect(got).toEqual(["0", "1"]);
       }
     } finally {
       await other.end({ timeout: 5 });

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, TransactionRollbackError } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
 import { messages, threads, users, workspaceSettings } from "../../db/schema";
@@ -281,28 +281,42 @@ describe("sendMessage → outbox → simulator → webhooks", () => {
   });
 
   it("lets only the assignee reply when the workspace says so", async () => {
-    const [settings] = await db.select().from(workspaceSettings);
-    // Other files share the settings row: use a thread-local check by toggling around one call.
     const { threadId } = await insertThread(db, inbox, { lastInboundAt: new Date(), assigneeId: null });
+    // The settings row is shared with other test files: switch the option on inside a
+    // transaction that is rolled back, so no one else ever sees it.
+    type R = Awaited<ReturnType<typeof sendMessage>>;
+    let unassigned: R | undefined;
+    let assigned: R | undefined;
+    let supervisor: R | undefined;
     await db
-      .insert(workspaceSettings)
-      .values({ id: 1, onlyAssigneeMayReply: true })
-      .onConflictDoUpdate({ target: workspaceSettings.id, set: { onlyAssigneeMayReply: true } });
-    try {
-      const r = await sendMessage(db, { threadId, actor: agent(), input: { type: "text", text: "Hi" } });
-      expect(!r.ok && r.error.code).toBe("assignee_only");
-      const supervisor = await sendMessage(db, {
-        threadId,
-        actor: { userId: null, role: "supervisor" },
-        input: { type: "text", text: "Hi" },
+      .transaction(async (tx) => {
+        await tx
+          .insert(workspaceSettings)
+          .values({ id: 1, onlyAssigneeMayReply: true })
+          .onConflictDoUpdate({ target: workspaceSettings.id, set: { onlyAssigneeMayReply: true } });
+        const asTx = tx as unknown as typeof db; // sendMessage nests its transaction as a savepoint
+        const text = { type: "text" as const, text: "Hi" };
+        unassigned = await sendMessage(asTx, { threadId, actor: agent(), input: text });
+        await tx.update(threads).set({ assigneeId: agentId }).where(eq(threads.id, threadId));
+        assigned = await sendMessage(asTx, { threadId, actor: agent(), input: text });
+        await tx.update(threads).set({ assigneeId: null }).where(eq(threads.id, threadId));
+        supervisor = await sendMessage(asTx, {
+          threadId,
+          actor: { userId: null, role: "supervisor" },
+          input: text,
+        });
+        tx.rollback();
+      })
+      .catch((err: unknown) => {
+        if (!(err instanceof TransactionRollbackError)) throw err;
       });
-      expect(supervisor.ok).toBe(true);
-    } finally {
-      await db
-        .update(workspaceSettings)
-        .set({ onlyAssigneeMayReply: settings?.onlyAssigneeMayReply ?? false })
-        .where(eq(workspaceSettings.id, 1));
-    }
+    if (!unassigned || !assigned || !supervisor) throw new Error("the sends did not run");
+    expect(!unassigned.ok && unassigned.error.code).toBe("assignee_only");
+    expect(!unassigned.ok && unassigned.error.message).toBe(
+      "Assign this conversation to yourself before replying.",
+    );
+    expect(assigned.ok).toBe(true);
+    expect(supervisor.ok).toBe(true);
   });
 });
 

@@ -161,7 +161,7 @@ describe("realtime after commit", () => {
       ],
     });
     await until(() => events("template:update").length === 1);
-    expect(events("template:update")[0].payload).toEqual({
+    expect(events("template:update")[0].payload).toMatchObject({
       templateId: tpl.id,
       status: "REJECTED",
       reason: "TAG_CONTENT_MISMATCH",

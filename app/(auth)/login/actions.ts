@@ -5,7 +5,11 @@ import { getDb } from "@/db/client";
 import { signIn } from "@/lib/auth";
 import { credentialsSchema, loginRetryAt } from "@/lib/services/users";
 
-export type LoginState = { error?: "invalid" | "invalidInput" | "rateLimited" | "error"; minutes?: number; email?: string };
+export type LoginState = {
+  error?: "invalid" | "invalidInput" | "rateLimited" | "error";
+  minutes?: number;
+  email?: string;
+};
 
 /** Only same-site paths: an open redirect after sign-in would be a phishing aid. */
 function safeCallback(v: FormDataEntryValue | null): string {
@@ -27,7 +31,8 @@ export async function loginAction(_prev: LoginState, form: FormData): Promise<Lo
       const minutes = retryAt ? Math.max(1, Math.ceil((retryAt.getTime() - Date.now()) / 60_000)) : 15;
       return { error: "rateLimited", minutes, email };
     }
-    if (err instanceof AuthError) return { error: err.type === "CredentialsSignin" ? "invalid" : "error", email };
+    if (err instanceof AuthError)
+      return { error: err.type === "CredentialsSignin" ? "invalid" : "error", email };
     throw err; // the redirect after a successful sign-in
   }
 }

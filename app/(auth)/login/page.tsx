@@ -4,7 +4,11 @@ import { LoginForm } from "./login-form";
 
 export const dynamic = "force-dynamic";
 
-export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
+export default async function LoginPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ callbackUrl?: string }>;
+}) {
   const locale = normalizeLocale((await headers()).get("accept-language")?.split(",")[0]);
   const t = translator(getDictionary(locale));
   const { callbackUrl } = await searchParams;

@@ -7,16 +7,11 @@ import { type ActionResult, runAction } from "@/lib/action-result";
 import { signOut } from "@/lib/auth";
 import { THREAD_STATUSES } from "@/lib/domain";
 import { AppError } from "@/lib/errors";
-import { requireUser } from "@/lib/session";
-import { type InboxSendResult, sendFromInbox } from "@/lib/services/inbox-send";
-import {
-  assignThread,
-  claimThread,
-  markThreadRead,
-  setThreadStatus,
-} from "@/lib/services/threads";
 import type { ThreadSummary } from "@/lib/realtime/events";
+import { type InboxSendResult, sendFromInbox } from "@/lib/services/inbox-send";
+import { assignThread, claimThread, markThreadRead, setThreadStatus } from "@/lib/services/threads";
 import { setUserPreferences } from "@/lib/services/users";
+import { requireUser } from "@/lib/session";
 
 /*
  * The inbox's server actions. Each one: parse → authorise (requireUser; the
@@ -32,7 +27,11 @@ function threadIdOf(v: unknown): string {
 }
 
 /** Composer and template picker: refusals (window_closed, template_params, …) come back as values. */
-export async function sendMessageAction(threadId: string, input: unknown, clientId?: string): Promise<InboxSendResult> {
+export async function sendMessageAction(
+  threadId: string,
+  input: unknown,
+  clientId?: string,
+): Promise<InboxSendResult> {
   const r = await runAction("sendMessage", async () => {
     const user = await requireUser();
     return sendFromInbox(getDb(), user, threadIdOf(threadId), input, clientId);
@@ -60,9 +59,15 @@ export async function assignThreadAction(
   });
 }
 
-const statusSchema = z.object({ status: z.enum(THREAD_STATUSES), snoozedUntil: z.string().datetime().optional() });
+const statusSchema = z.object({
+  status: z.enum(THREAD_STATUSES),
+  snoozedUntil: z.string().datetime().optional(),
+});
 
-export async function setThreadStatusAction(threadId: string, input: unknown): Promise<ActionResult<ThreadSummary>> {
+export async function setThreadStatusAction(
+  threadId: string,
+  input: unknown,
+): Promise<ActionResult<ThreadSummary>> {
   return runAction("setThreadStatus", async () => {
     const user = await requireUser();
     const parsed = statusSchema.safeParse(input);

@@ -15,7 +15,11 @@ export function jsonRoute<P>(
       const data = await fn(req, await ctx.params);
       return data instanceof Response ? data : Response.json(data);
     } catch (err) {
-      if (!isAppError(err)) log.error("api.inbox_failed", { route: name, error: err instanceof Error ? err.message : String(err) });
+      if (!isAppError(err))
+        log.error("api.inbox_failed", {
+          route: name,
+          error: err instanceof Error ? err.message : String(err),
+        });
       return errorResponse(err);
     }
   };

@@ -1,17 +1,17 @@
 import { eq } from "drizzle-orm";
 import { notFound } from "next/navigation";
-import { getDb } from "@/db/client";
-import { inboxes, workspaceSettings } from "@/db/schema";
 import { I18nProvider } from "@/components/inbox/i18n-context";
 import { InboxApp } from "@/components/inbox/inbox-app";
-import type { ListFilters } from "@/components/inbox/thread-list";
 import { navLinks } from "@/components/inbox/nav-links";
+import type { ListFilters } from "@/components/inbox/thread-list";
+import { getDb } from "@/db/client";
+import { inboxes, workspaceSettings } from "@/db/schema";
 import { isAppError } from "@/lib/errors";
 import { getDictionary, normalizeLocale, translator } from "@/lib/i18n/translate";
-import { accessibleInboxIds, requirePageUser, seesAllInboxes } from "@/lib/session";
 import { listCannedResponses } from "@/lib/services/canned-responses";
 import { getThreadView, type ThreadView } from "@/lib/services/inbox-view";
 import { listThreads } from "@/lib/services/threads";
+import { accessibleInboxIds, requirePageUser, seesAllInboxes } from "@/lib/session";
 
 export const dynamic = "force-dynamic";
 
@@ -45,7 +45,10 @@ export default async function InboxPage({ params }: { params: Promise<{ thread?:
       const ids = new Set(await accessibleInboxIds(db, user));
       return all.filter((i) => ids.has(i.id));
     })(),
-    db.select({ timezone: workspaceSettings.timezone }).from(workspaceSettings).where(eq(workspaceSettings.id, 1)),
+    db
+      .select({ timezone: workspaceSettings.timezone })
+      .from(workspaceSettings)
+      .where(eq(workspaceSettings.id, 1)),
   ]);
 
   const locale = normalizeLocale(user.locale);

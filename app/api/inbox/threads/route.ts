@@ -1,6 +1,6 @@
 import { getDb } from "@/db/client";
-import { requireUser } from "@/lib/session";
 import { listThreads } from "@/lib/services/threads";
+import { requireUser } from "@/lib/session";
 import { jsonRoute } from "../respond";
 
 export const dynamic = "force-dynamic";

@@ -1,7 +1,7 @@
 import { AppError } from "@/lib/errors";
 import { log } from "@/lib/logger";
-import { requireUser } from "@/lib/session";
 import { saveMediaFile } from "@/lib/services/media";
+import { requireUser } from "@/lib/session";
 import { jsonRoute } from "../respond";
 
 export const dynamic = "force-dynamic";
@@ -30,7 +30,9 @@ export const POST = jsonRoute<Record<string, never>>("uploads", async (req) => {
   const maxMb = LIMITS[mediaKind];
   if (file.size > maxMb * 1024 * 1024) {
     log.warn("inbox.upload_too_large", { userId: user.id, size: file.size, mime });
-    throw new AppError("invalid_input", `This ${mediaKind} is larger than WhatsApp's ${maxMb} MB limit.`, { maxMb });
+    throw new AppError("invalid_input", `This ${mediaKind} is larger than WhatsApp's ${maxMb} MB limit.`, {
+      maxMb,
+    });
   }
   const bytes = new Uint8Array(await file.arrayBuffer());
   const mediaPath = await saveMediaFile(bytes, { mime, filename: file.name, kind: "outbound" });

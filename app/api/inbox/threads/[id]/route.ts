@@ -1,6 +1,6 @@
 import { getDb } from "@/db/client";
-import { requireUser } from "@/lib/session";
 import { getThreadView } from "@/lib/services/inbox-view";
+import { requireUser } from "@/lib/session";
 import { jsonRoute } from "../../respond";
 
 export const dynamic = "force-dynamic";

@@ -1,8 +1,8 @@
 import { getDb } from "@/db/client";
 import { AppError, ERROR_STATUS, type ErrorCode } from "@/lib/errors";
-import { requireUser } from "@/lib/session";
 import { sendFromInbox } from "@/lib/services/inbox-send";
 import { getThreadForUser, listMessages } from "@/lib/services/threads";
+import { requireUser } from "@/lib/session";
 import { jsonRoute } from "../../../respond";
 
 export const dynamic = "force-dynamic";
@@ -23,7 +23,8 @@ export const GET = jsonRoute<{ id: string }>("messages.list", async (req, { id }
 export const POST = jsonRoute<{ id: string }>("messages.send", async (req, { id }) => {
   const user = await requireUser();
   const body = (await req.json().catch(() => null)) as { input?: unknown; clientId?: string } | null;
-  if (!body || typeof body !== "object") throw new AppError("invalid_input", "Send a JSON body { input, clientId? }.");
+  if (!body || typeof body !== "object")
+    throw new AppError("invalid_input", "Send a JSON body { input, clientId? }.");
   const result = await sendFromInbox(getDb(), user, id, body.input, body.clientId);
   if (result.ok) return Response.json(result, { status: 201 });
   const status = ERROR_STATUS[result.error.code as ErrorCode] ?? 400;
