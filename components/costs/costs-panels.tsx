@@ -9,7 +9,14 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import type { PricingModel } from "@/lib/domain";
 import { MISMATCH_RULES } from "@/lib/services/billing-reconcile";
 import type { CostsDashboard } from "@/lib/services/costs";
-import { CATEGORY_COLORS, categoryLabel, FREE_REASON_LABELS, MODEL_LABELS, PMP_TYPE_LABELS, UNIT_LABELS } from "./labels";
+import {
+  CATEGORY_COLORS,
+  categoryLabel,
+  FREE_REASON_LABELS,
+  MODEL_LABELS,
+  PMP_TYPE_LABELS,
+  UNIT_LABELS,
+} from "./labels";
 import { formatMoney, shareBps } from "./money";
 
 const int = (n: number) => n.toLocaleString("en-US");
@@ -94,20 +101,24 @@ export function FreeTierCard({ d }: { d: CostsDashboard }) {
       <CardHeader>
         <CardTitle>Free tier · {d.freeTier.month}</CardTitle>
         <CardDescription>
-          The first {int(d.freeTier.limit)} service conversations each UTC calendar month are free, per WhatsApp
-          Business Account.
-          {d.model === "pmp" && " Under per-message pricing service messages are always free, so the tier does not apply."}
+          The first {int(d.freeTier.limit)} service conversations each UTC calendar month are free, per
+          WhatsApp Business Account.
+          {d.model === "pmp" &&
+            " Under per-message pricing service messages are always free, so the tier does not apply."}
         </CardDescription>
       </CardHeader>
       <CardContent className="grid gap-4">
-        {d.freeTier.wabas.length === 0 && <p className="text-muted-foreground text-sm">No business account in scope.</p>}
+        {d.freeTier.wabas.length === 0 && (
+          <p className="text-muted-foreground text-sm">No business account in scope.</p>
+        )}
         {d.freeTier.wabas.map((w) => {
           const bps = shareBps(w.used, d.freeTier.limit);
           return (
             <div key={w.wabaId} className="grid gap-1.5">
               <div className="flex flex-wrap justify-between gap-2 text-sm">
                 <span>
-                  {w.inboxes.join(", ") || "Account"} <span className="text-muted-foreground">· WABA {w.wabaId}</span>
+                  {w.inboxes.join(", ") || "Account"}{" "}
+                  <span className="text-muted-foreground">· WABA {w.wabaId}</span>
                 </span>
                 <span className="tabular-nums">
                   {int(w.used)} used · <strong>{int(w.remaining)}</strong> remaining
@@ -129,8 +140,8 @@ export function FreeTierCard({ d }: { d: CostsDashboard }) {
               {w.serviceConversations > w.used && (
                 <p className="text-muted-foreground text-xs">
                   {int(w.serviceConversations - w.used)} service conversation
-                  {w.serviceConversations - w.used === 1 ? "" : "s"} beyond the tier this month are billed at the
-                  service price.
+                  {w.serviceConversations - w.used === 1 ? "" : "s"} beyond the tier this month are billed at
+                  the service price.
                 </p>
               )}
             </div>
@@ -159,7 +170,11 @@ export function OpenNowCard({ d }: { d: CostsDashboard }) {
             {Object.entries(o.byCategory).map(([c, n]) => (
               <li key={c}>
                 <Badge variant="outline" className="gap-1.5">
-                  <span aria-hidden className="size-2 rounded-sm" style={{ background: CATEGORY_COLORS[c] }} />
+                  <span
+                    aria-hidden
+                    className="size-2 rounded-sm"
+                    style={{ background: CATEGORY_COLORS[c] }}
+                  />
                   {categoryLabel(c)} {int(n)}
                 </Badge>
               </li>
@@ -191,7 +206,9 @@ export function OpenNowCard({ d }: { d: CostsDashboard }) {
                       )}
                     </td>
                     <td className="py-1.5">{categoryLabel(i.category)}</td>
-                    <td className="py-1.5 text-right tabular-nums">{formatMoney(i.costMicros, d.currency)}</td>
+                    <td className="py-1.5 text-right tabular-nums">
+                      {formatMoney(i.costMicros, d.currency)}
+                    </td>
                     <td className="py-1.5 text-right tabular-nums" title={utc(i.endsAt)}>
                       {until(i.endsAt, d.now)}
                     </td>
@@ -200,7 +217,9 @@ export function OpenNowCard({ d }: { d: CostsDashboard }) {
               </tbody>
             </table>
             {o.total > o.items.length && (
-              <p className="pt-2 text-muted-foreground text-xs">Showing the {o.items.length} closing soonest.</p>
+              <p className="pt-2 text-muted-foreground text-xs">
+                Showing the {o.items.length} closing soonest.
+              </p>
             )}
           </div>
         )}
@@ -223,17 +242,24 @@ export function ReconciliationCard({ d }: { d: CostsDashboard }) {
       </CardHeader>
       <CardContent className="grid gap-4">
         {r.modelWarning && (
-          <p role="alert" className="flex gap-2 rounded-md border border-warning/40 bg-warning/10 p-3 text-sm">
+          <p
+            role="alert"
+            className="flex gap-2 rounded-md border border-warning/40 bg-warning/10 p-3 text-sm"
+          >
             <AlertTriangleIcon className="mt-0.5 size-4 shrink-0 text-warning" />
             {r.modelWarning}
           </p>
         )}
         {r.delivered === 0 ? (
-          <p className="text-muted-foreground text-sm">No delivered messages in this period, so nothing to compare.</p>
+          <p className="text-muted-foreground text-sm">
+            No delivered messages in this period, so nothing to compare.
+          </p>
         ) : (
           <div className="overflow-x-auto">
             <table className="w-full text-sm">
-              <caption className="sr-only">What Meta reported for the period&apos;s delivered messages</caption>
+              <caption className="sr-only">
+                What Meta reported for the period&apos;s delivered messages
+              </caption>
               <thead>
                 <tr className="border-b text-left text-muted-foreground">
                   <th className="py-1.5 font-medium">Meta&apos;s model</th>
@@ -246,8 +272,13 @@ export function ReconciliationCard({ d }: { d: CostsDashboard }) {
               </thead>
               <tbody>
                 {r.summary.map((s) => (
-                  <tr key={`${s.model}|${s.category}|${s.type}|${s.billable}`} className="border-b last:border-0">
-                    <td className="py-1.5">{s.model ?? <span className="text-muted-foreground">not reported</span>}</td>
+                  <tr
+                    key={`${s.model}|${s.category}|${s.type}|${s.billable}`}
+                    className="border-b last:border-0"
+                  >
+                    <td className="py-1.5">
+                      {s.model ?? <span className="text-muted-foreground">not reported</span>}
+                    </td>
                     <td className="py-1.5">{s.category ?? "—"}</td>
                     <td className="py-1.5">{s.type ?? "—"}</td>
                     <td className="py-1.5">{s.billable === null ? "—" : s.billable ? "yes" : "no"}</td>
@@ -296,15 +327,20 @@ export function ReconciliationCard({ d }: { d: CostsDashboard }) {
                         </Link>
                         <div className="text-muted-foreground text-xs">{m.inbox}</div>
                       </td>
+                      <td className="py-1.5">{ourVerdict(m.meta.model === "PMP" ? "pmp" : "cbp", m.ours)}</td>
                       <td className="py-1.5">
-                        {ourVerdict(m.meta.model === "PMP" ? "pmp" : "cbp", m.ours)}
-                      </td>
-                      <td className="py-1.5">
-                        {[m.meta.model, m.meta.category, m.meta.type, m.meta.billable === null ? null : m.meta.billable ? "billable" : "not billable"]
+                        {[
+                          m.meta.model,
+                          m.meta.category,
+                          m.meta.type,
+                          m.meta.billable === null ? null : m.meta.billable ? "billable" : "not billable",
+                        ]
                           .filter(Boolean)
                           .join(" · ")}
                         {m.meta.conversationId && (
-                          <div className="text-muted-foreground text-xs">conversation {m.meta.conversationId}</div>
+                          <div className="text-muted-foreground text-xs">
+                            conversation {m.meta.conversationId}
+                          </div>
                         )}
                       </td>
                       <td className="py-1.5">{MISMATCH_RULES[m.rule].title}</td>
@@ -314,7 +350,8 @@ export function ReconciliationCard({ d }: { d: CostsDashboard }) {
               </table>
               {r.disagree > r.mismatches.length && (
                 <p className="pt-2 text-muted-foreground text-xs">
-                  Showing the latest {r.mismatches.length}; the items CSV under per-message pricing lists all of them.
+                  Showing the latest {r.mismatches.length}; the items CSV under per-message pricing lists all
+                  of them.
                 </p>
               )}
             </div>
@@ -323,9 +360,9 @@ export function ReconciliationCard({ d }: { d: CostsDashboard }) {
         {r.notReported > 0 && (
           <p className="flex gap-2 text-muted-foreground text-xs">
             <InfoIcon className="size-3.5 shrink-0" />
-            {int(r.notReported)} delivered message{r.notReported === 1 ? "" : "s"} came without Meta&apos;s pricing
-            object (it arrives on status webhooks; Graph API v24+ omits the conversation object outside free entry
-            points).
+            {int(r.notReported)} delivered message{r.notReported === 1 ? "" : "s"} came without Meta&apos;s
+            pricing object (it arrives on status webhooks; Graph API v24+ omits the conversation object
+            outside free entry points).
           </p>
         )}
       </CardContent>
@@ -334,6 +371,7 @@ export function ReconciliationCard({ d }: { d: CostsDashboard }) {
 }
 
 function ourVerdict(model: PricingModel, o: CostsDashboard["reconciliation"]["mismatches"][number]["ours"]) {
-  if (model === "pmp") return `PMP · ${categoryLabel(o.category)} · ${PMP_TYPE_LABELS[o.pmpType] ?? o.pmpType}`;
+  if (model === "pmp")
+    return `PMP · ${categoryLabel(o.category)} · ${PMP_TYPE_LABELS[o.pmpType] ?? o.pmpType}`;
   return `CBP · in a ${categoryLabel(o.cbpCategory ?? o.category).toLowerCase()} conversation`;
 }

@@ -91,6 +91,7 @@ export function Conversation({
     };
   }, [threadId, reconnects]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset when another thread opens
   useEffect(() => {
     setPickerOpen(false);
     stickToBottom.current = true;
@@ -123,6 +124,7 @@ export function Conversation({
   });
 
   // Scroll: stay pinned to the newest message unless the agent scrolled up; keep position when older ones load.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs after each change of the message list
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
@@ -203,10 +205,12 @@ export function Conversation({
   const others = viewers.filter((v) => v.userId !== me.id);
   const typingNames = others.filter((v) => v.typing).map((v) => v.name);
 
+  // Day labels only change at midnight: recompute per minute, not per second.
+  const minute = Math.floor(now / 60_000);
   const items = useMemo(() => {
     const out: ({ kind: "day"; key: string; label: string } | { kind: "msg"; m: MessageView })[] = [];
-    const today = localDay(new Date(now), timeZone);
-    const yesterday = localDay(new Date(now - 86400_000), timeZone);
+    const today = localDay(new Date(minute * 60_000), timeZone);
+    const yesterday = localDay(new Date(minute * 60_000 - 86400_000), timeZone);
     let last = "";
     for (const m of view.messages) {
       const day = localDay(m.at, timeZone);
@@ -223,9 +227,7 @@ export function Conversation({
       out.push({ kind: "msg", m });
     }
     return out;
-    // Day labels only change at midnight: recompute per minute, not per second.
-    // biome-ignore lint/correctness/useExhaustiveDependencies: minute granularity on purpose
-  }, [view.messages, Math.floor(now / 60_000), timeZone, locale, t]);
+  }, [view.messages, minute, timeZone, locale, t]);
 
   const neverWrote = !cswExpiresAt;
   const showPicker = !freeTextAllowed || pickerOpen;

@@ -31,7 +31,7 @@ function tomorrowAt9(now: number): Date {
 export function StatusControls({ status, snoozedUntil, busy, onChange }: Props) {
   const { t, locale, timeZone } = useI18n();
   return (
-    <div role="group" aria-label={t("statusCtl.label")} className="flex flex-wrap items-center gap-2">
+    <fieldset aria-label={t("statusCtl.label")} className="flex flex-wrap items-center gap-2">
       {status === "resolved" || status === "snoozed" ? (
         <Button size="sm" variant="outline" disabled={busy} onClick={() => onChange("open")}>
           <RotateCcwIcon />
@@ -77,6 +77,6 @@ export function StatusControls({ status, snoozedUntil, busy, onChange }: Props) 
           })}
         </span>
       )}
-    </div>
+    </fieldset>
   );
 }

@@ -223,7 +223,7 @@ export function TemplatePicker({
               <p className="p-2 text-sm text-muted-foreground">{t("picker.none")}</p>
             )}
             {groups.map(([cat, list]) => (
-              <div key={cat} role="group" aria-label={t(`category.${cat}` as never)} className="mb-2">
+              <section key={cat} aria-label={t(`category.${cat}` as never)} className="mb-2">
                 <h3 className="px-1 py-1 text-xs font-semibold tracking-wide text-muted-foreground uppercase">
                   {t(`category.${cat}` as never)}
                 </h3>
@@ -259,7 +259,7 @@ export function TemplatePicker({
                     );
                   })}
                 </ul>
-              </div>
+              </section>
             ))}
           </div>
         </>
@@ -290,11 +290,7 @@ export function TemplatePicker({
           )}
           <div>
             <h3 className="mb-1 text-xs font-semibold text-muted-foreground">{t("picker.preview")}</h3>
-            <div
-              aria-label={t("picker.preview")}
-              role="figure"
-              className="rounded-lg bg-bubble-out px-3 py-2 text-sm"
-            >
+            <figure aria-label={t("picker.preview")} className="rounded-lg bg-bubble-out px-3 py-2 text-sm">
               {preview.header && <p className="font-semibold">{preview.header}</p>}
               <p className="whitespace-pre-wrap">{preview.body}</p>
               {preview.footer && <p className="mt-1 text-xs text-muted-foreground">{preview.footer}</p>}
@@ -307,7 +303,7 @@ export function TemplatePicker({
                   ))}
                 </div>
               )}
-            </div>
+            </figure>
           </div>
           <div className="flex items-center justify-end gap-2">
             {!complete && <span className="text-xs text-muted-foreground">{t("picker.fillAll")}</span>}

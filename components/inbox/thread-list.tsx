@@ -87,11 +87,9 @@ const Row = memo(function Row({
               {s.lastMessagePreview ?? ""}
             </span>
             {s.unreadCount > 0 && (
-              <span
-                aria-label={t("list.unread", { count: s.unreadCount })}
-                className="flex h-5 min-w-5 items-center justify-center rounded-full bg-primary px-1.5 text-[11px] font-semibold text-primary-foreground"
-              >
-                {s.unreadCount}
+              <span className="flex h-5 min-w-5 items-center justify-center rounded-full bg-primary px-1.5 text-[11px] font-semibold text-primary-foreground">
+                <span aria-hidden>{s.unreadCount}</span>
+                <span className="sr-only">{t("list.unread", { count: s.unreadCount })}</span>
               </span>
             )}
           </div>

@@ -100,11 +100,14 @@ export function TemplatesAdmin({
   groups,
   canEdit,
   locale,
+  renderedAt,
   actions,
 }: {
   groups: WabaView[];
   canEdit: boolean;
   locale: string;
+  /** The server's clock when the page rendered (ms): relative times hydrate without a mismatch. */
+  renderedAt: number;
   actions: TemplateAdminActions;
 }) {
   const router = useRouter();
@@ -112,12 +115,13 @@ export function TemplatesAdmin({
   const [syncing, startSync] = useTransition();
   const [previewing, setPreviewing] = useState<TemplateListItem | null>(null);
   const [deleting, setDeleting] = useState<TemplateListItem | null>(null);
-  const [now, setNow] = useState(() => Date.now());
+  const [now, setNow] = useState(renderedAt);
   const byId = useMemo(() => new Map(groups.flatMap((g) => g.templates.map((t) => [t.id, t]))), [groups]);
   const byIdRef = useRef(byId);
   byIdRef.current = byId;
 
   useEffect(() => {
+    setNow(Date.now());
     const t = setInterval(() => setNow(Date.now()), 30_000);
     return () => clearInterval(t);
   }, []);

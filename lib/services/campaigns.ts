@@ -760,8 +760,11 @@ export function pauseCampaign(db: Db, actor: Actor, campaignId: string) {
   return transition(db, actor, campaignId, ["running", "scheduled"], "paused", "paused");
 }
 
-export function resumeCampaign(db: Db, actor: Actor, campaignId: string) {
-  return transition(db, actor, campaignId, ["paused"], "running", "resumed");
+/** A paused campaign goes back to running, or to scheduled if its time has not come yet. */
+export async function resumeCampaign(db: Db, actor: Actor, campaignId: string) {
+  const c = await requireCampaign(db, campaignId);
+  const notYet = !c.startedAt && c.scheduledAt !== null && c.scheduledAt.getTime() > Date.now();
+  return transition(db, actor, campaignId, ["paused"], notYet ? "scheduled" : "running", "resumed");
 }
 
 /** Nobody else is sent to; the recipients left stay `queued` for the record. */

@@ -36,7 +36,9 @@ export { applyPendingStatuses } from "./ingest-statuses";
  * the same body posted in parallel) change nothing.
  *
  * Lock order, to keep parallel bodies from deadlocking: contacts (upsert, by
- * wa_id) → threads (`for update`, by id) → messages (by id). Identical bodies
+ * wa_id) → every thread the body touches (`for update`, by id, in one
+ * statement) → status wamids (advisory, sorted; shared with the outbox) →
+ * messages (by id). Identical bodies
  * serialise on the first contact row. What ordering cannot rule out (bodies
  * mixing one thread's messages with another's statuses) is retried on
  * deadlock/serialization failure.

@@ -43,8 +43,11 @@ import { errorDetail, transactionWithRetry } from "./tx-retry";
 
 /** After this many attempts a retryable failure becomes final (≈25 min with the backoff below). */
 export const MAX_ATTEMPTS = 12;
-/** A claimed message is leased this long: longer than the Graph timeout, so no one else sends it meanwhile. */
-const LEASE_MS = 30_000;
+/**
+ * A claimed message is leased this long: longer than the longest send (a 60 s upload plus a
+ * 10 s send), so no one else sends it meanwhile; also how long a crashed instance's claims wait.
+ */
+const LEASE_MS = 120_000;
 const BACKOFF_BASE_MS = 2_000;
 const BACKOFF_CAP_MS = 5 * 60_000;
 /** Parallel Graph calls per drain (different threads; one thread's messages go in order). */
@@ -116,8 +119,18 @@ export async function drainOutbox(
       try {
         await deliver(db, c);
       } catch (err) {
-        // A bug or a database hiccup: the lease expires and the message is retried.
-        log.error("outbox.crashed", { messageId: c.message.id, error: errorDetail(err) });
+        // A bug or a database hiccup: the lease expires and the message is retried — boundedly,
+        // so a message that always crashes ends failed (visible) instead of looping forever.
+        log.error("outbox.crashed", {
+          messageId: c.message.id,
+          attempts: c.message.attempts,
+          error: errorDetail(err),
+        });
+        if (c.message.attempts >= MAX_ATTEMPTS) {
+          await recordFailure(db, c, permanent(`internal error (${errorDetail(err).slice(0, 200)})`)).catch(
+            () => {},
+          );
+        }
       }
     }
   });

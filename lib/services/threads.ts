@@ -521,8 +521,7 @@ export async function assignThread(
       .select({ id: users.id, role: users.role, active: users.active })
       .from(users)
       .where(eq(users.id, assigneeId));
-    if (!target || !target.active)
-      throw new AppError("invalid_input", "That agent does not exist or is deactivated.");
+    if (!target?.active) throw new AppError("invalid_input", "That agent does not exist or is deactivated.");
     if (!(await canAccessInbox(db, target, t.inboxId))) {
       throw new AppError("invalid_input", "That agent is not a member of this inbox.");
     }

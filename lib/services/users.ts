@@ -79,7 +79,7 @@ export async function verifyCredentials(
   dummyHash ??= await bcrypt.hash("no-such-user", 10);
   const hash = row?.passwordHash ?? dummyHash;
   const matches = await bcrypt.compare(password, hash);
-  const ok = Boolean(row && row.active && matches);
+  const ok = Boolean(row?.active && matches);
   await db.insert(loginAttempts).values({ email, ok, at: now });
   if (!ok || !row) {
     log.warn("auth.login_failed", {

@@ -132,14 +132,20 @@ export function toMetaCreate(d: TemplateDraft): MetaTemplateCreate {
     }
     components.push(header);
   } else if (d.header.format !== "NONE") {
-    components.push({ type: "HEADER", format: d.header.format, example: { header_handle: [d.header.mediaSample] } });
+    components.push({
+      type: "HEADER",
+      format: d.header.format,
+      example: { header_handle: [d.header.mediaSample] },
+    });
   }
 
   const bodyVars = orderedVariables(scanVariables(d.body.text).names);
   const body: Record<string, unknown> = { type: "BODY", text: d.body.text };
   if (bodyVars.length > 0) {
     body.example = named
-      ? { body_text_named_params: bodyVars.map((n) => ({ param_name: n, example: d.body.examples[n] ?? "" })) }
+      ? {
+          body_text_named_params: bodyVars.map((n) => ({ param_name: n, example: d.body.examples[n] ?? "" })),
+        }
       : { body_text: [bodyVars.map((n) => d.body.examples[n] ?? "")] };
   }
   components.push(body);
@@ -152,9 +158,15 @@ export function toMetaCreate(d: TemplateDraft): MetaTemplateCreate {
       buttons: d.buttons.map((b) => {
         if (b.type === "URL") {
           const hasVar = scanVariables(b.url).names.length > 0;
-          return { type: "URL", text: b.text, url: b.url, ...(hasVar ? { example: [exampleUrl(b.url, b.example)] } : {}) };
+          return {
+            type: "URL",
+            text: b.text,
+            url: b.url,
+            ...(hasVar ? { example: [exampleUrl(b.url, b.example)] } : {}),
+          };
         }
-        if (b.type === "PHONE_NUMBER") return { type: "PHONE_NUMBER", text: b.text, phone_number: b.phoneNumber };
+        if (b.type === "PHONE_NUMBER")
+          return { type: "PHONE_NUMBER", text: b.text, phone_number: b.phoneNumber };
         return { type: "QUICK_REPLY", text: b.text };
       }),
     });
@@ -187,9 +199,18 @@ function authComponents(
     },
   ];
   if (minutes !== null) {
-    out.push({ type: "FOOTER", text: `This code expires in ${minutes} minutes.`, code_expiration_minutes: minutes });
+    out.push({
+      type: "FOOTER",
+      text: `This code expires in ${minutes} minutes.`,
+      code_expiration_minutes: minutes,
+    });
   }
-  const copyCode = { type: "URL", text: buttonText, url: AUTH_COPY_CODE_URL, example: [exampleUrl(AUTH_COPY_CODE_URL, "123456")] };
+  const copyCode = {
+    type: "URL",
+    text: buttonText,
+    url: AUTH_COPY_CODE_URL,
+    example: [exampleUrl(AUTH_COPY_CODE_URL, "123456")],
+  };
   out.push({ type: "BUTTONS", buttons: [copyCode] });
   return out;
 }
@@ -290,10 +311,22 @@ export function draftFromTemplate(t: {
     const type = b.type?.toUpperCase();
     if (type === "URL") {
       const url = b.url ?? "";
-      return { type: "URL", text: b.text ?? "", url, example: urlExample(url, (b as { example?: unknown }).example), phoneNumber: "" };
+      return {
+        type: "URL",
+        text: b.text ?? "",
+        url,
+        example: urlExample(url, (b as { example?: unknown }).example),
+        phoneNumber: "",
+      };
     }
     if (type === "PHONE_NUMBER") {
-      return { type: "PHONE_NUMBER", text: b.text ?? "", url: "", example: "", phoneNumber: b.phone_number ?? "" };
+      return {
+        type: "PHONE_NUMBER",
+        text: b.text ?? "",
+        url: "",
+        example: "",
+        phoneNumber: b.phone_number ?? "",
+      };
     }
     return { type: "QUICK_REPLY", text: b.text ?? "", url: "", example: "", phoneNumber: "" };
   });

@@ -26,16 +26,22 @@ export function templateExamples(components: readonly StoredTemplateComponent[])
   const out: Values = { header: new Map(), body: new Map(), buttonValues: new Map() };
 
   const header = find(components, "HEADER")?.example as Record<string, unknown> | undefined;
-  const headerNamed = header?.header_text_named_params as Array<{ param_name: string; example: string }> | undefined;
+  const headerNamed = header?.header_text_named_params as
+    | Array<{ param_name: string; example: string }>
+    | undefined;
   const headerPositional = header?.header_text as string[] | undefined;
-  if (Array.isArray(headerNamed)) for (const p of headerNamed) out.header.set(p.param_name, String(p.example));
+  if (Array.isArray(headerNamed))
+    for (const p of headerNamed) out.header.set(p.param_name, String(p.example ?? ""));
   else if (Array.isArray(headerPositional) && vars.header[0] && headerPositional[0] !== undefined)
     out.header.set(vars.header[0], String(headerPositional[0]));
 
   const body = find(components, "BODY")?.example as Record<string, unknown> | undefined;
-  const bodyNamed = body?.body_text_named_params as Array<{ param_name: string; example: string }> | undefined;
+  const bodyNamed = body?.body_text_named_params as
+    | Array<{ param_name: string; example: string }>
+    | undefined;
   const bodyPositional = (body?.body_text as string[][] | undefined)?.[0];
-  if (Array.isArray(bodyNamed)) for (const p of bodyNamed) out.body.set(p.param_name, String(p.example));
+  if (Array.isArray(bodyNamed))
+    for (const p of bodyNamed) out.body.set(p.param_name, String(p.example ?? ""));
   else if (Array.isArray(bodyPositional)) {
     orderedVariables(vars.body).forEach((name, i) => {
       if (bodyPositional[i] !== undefined) out.body.set(name, String(bodyPositional[i]));
@@ -48,6 +54,10 @@ export function templateExamples(components: readonly StoredTemplateComponent[])
     const full = Array.isArray(b.example) ? String(b.example[0] ?? "") : "";
     const at = (b.url ?? "").search(/\{\{[^{}]*\}\}/);
     if (at >= 0 && full.startsWith((b.url ?? "").slice(0, at))) out.buttonValues.set(index, full.slice(at));
+  }
+  // A missing example (a draft being typed) leaves its {{n}} visible instead of an empty gap.
+  for (const m of [out.header, out.body, out.buttonValues] as Map<unknown, string>[]) {
+    for (const [k, v] of m) if (v.trim() === "") m.delete(k);
   }
   return out;
 }
@@ -91,7 +101,13 @@ export function renderWithParams(
 }
 
 /** A run of WhatsApp-formatted text: *bold*, _italic_, ~strikethrough~, ```monospace```. */
-export type FormattedSegment = { text: string; bold?: boolean; italic?: boolean; strike?: boolean; mono?: boolean };
+export type FormattedSegment = {
+  text: string;
+  bold?: boolean;
+  italic?: boolean;
+  strike?: boolean;
+  mono?: boolean;
+};
 
 const FORMAT_RE = /```([\s\S]+?)```|\*([^*\n]+)\*|_([^_\n]+)_|~([^~\n]+)~/g;
 

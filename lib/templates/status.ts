@@ -18,7 +18,8 @@ export type StatusEffect =
 /** Maps a Meta template status or webhook event (case-insensitive) to its effect; null when unknown. */
 export function statusEffect(event: string): StatusEffect | null {
   const e = event.trim().toUpperCase();
-  if ((TEMPLATE_STATUSES as readonly string[]).includes(e)) return { kind: "status", status: e as TemplateStatus };
+  if ((TEMPLATE_STATUSES as readonly string[]).includes(e))
+    return { kind: "status", status: e as TemplateStatus };
   switch (e) {
     case "REINSTATED":
       return { kind: "status", status: "APPROVED" };

@@ -35,7 +35,9 @@ export function draftVariables(d: TemplateDraft): { header: string[]; body: stri
   return {
     header: d.header.format === "TEXT" ? scanVariables(d.header.text).names : [],
     body: orderedVariables(scanVariables(d.body.text).names),
-    urlButtons: d.buttons.flatMap((b, i) => (b.type === "URL" && scanVariables(b.url).names.length > 0 ? [i] : [])),
+    urlButtons: d.buttons.flatMap((b, i) =>
+      b.type === "URL" && scanVariables(b.url).names.length > 0 ? [i] : [],
+    ),
   };
 }
 
@@ -69,13 +71,17 @@ export function validateTemplateDraft(d: TemplateDraft): ValidationResult {
     headerScan = scanVariables(text);
     if (text.trim() === "") set("header.text", "Write the header text, or choose no header.");
     else if (text.length > TEMPLATE_LIMITS.headerText)
-      set("header.text", `The header is ${text.length} characters; the limit is ${TEMPLATE_LIMITS.headerText}.`);
+      set(
+        "header.text",
+        `The header is ${text.length} characters; the limit is ${TEMPLATE_LIMITS.headerText}.`,
+      );
     else if (/[\r\n]/.test(text)) set("header.text", "The header must be a single line.");
     variableSyntax(headerScan, "header.text", set);
     if (headerScan.occurrences.length > 1) set("header.text", "The header can have at most one variable.");
     else if (headerScan.kind === "positional" && headerScan.names[0] !== "1")
       set("header.text", "The header's variable must be {{1}}.");
-    if (headerScan.names.length > 0) exampleValue(d.header.example, "header.example", `{{${headerScan.names[0]}}}`, set);
+    if (headerScan.names.length > 0)
+      exampleValue(d.header.example, "header.example", `{{${headerScan.names[0]}}}`, set);
   } else if (d.header.format !== "NONE") {
     const sample = d.header.mediaSample.trim();
     const kind = d.header.format.toLowerCase();
@@ -98,9 +104,15 @@ export function validateTemplateDraft(d: TemplateDraft): ValidationResult {
     const trail = body.slice(last.end).trim();
     // Meta rejects a body that starts or ends with a variable (error 2388299); trailing punctuation is enough.
     if (lead === "") set("body.text", "The body cannot start with a variable: put some text before it.");
-    else if (trail === "") set("body.text", "The body cannot end with a variable: put some text (even a full stop) after it.");
+    else if (trail === "")
+      set("body.text", "The body cannot end with a variable: put some text (even a full stop) after it.");
   }
-  if (headerScan && headerScan.kind !== "none" && bodyScan.kind !== "none" && headerScan.kind !== bodyScan.kind) {
+  if (
+    headerScan &&
+    headerScan.kind !== "none" &&
+    bodyScan.kind !== "none" &&
+    headerScan.kind !== bodyScan.kind
+  ) {
     // parameter_format is template-wide.
     set("header.text", "Use the same kind of variables in the header and the body (numbered or named).");
   }
@@ -148,22 +160,32 @@ function exampleValue(value: string | undefined, key: string, label: string, set
 
 function validateButtons(buttons: readonly ButtonDraft[], set: Setter) {
   if (buttons.length > TEMPLATE_LIMITS.buttons)
-    set("buttons", `A template can have at most ${TEMPLATE_LIMITS.buttons} buttons (it has ${buttons.length}).`);
+    set(
+      "buttons",
+      `A template can have at most ${TEMPLATE_LIMITS.buttons} buttons (it has ${buttons.length}).`,
+    );
   const urls = buttons.filter((b) => b.type === "URL").length;
   const phones = buttons.filter((b) => b.type === "PHONE_NUMBER").length;
-  if (urls > TEMPLATE_LIMITS.urlButtons) set("buttons", `At most ${TEMPLATE_LIMITS.urlButtons} website buttons.`);
+  if (urls > TEMPLATE_LIMITS.urlButtons)
+    set("buttons", `At most ${TEMPLATE_LIMITS.urlButtons} website buttons.`);
   if (phones > TEMPLATE_LIMITS.phoneButtons) set("buttons", "At most one phone number button.");
   // Meta shows quick replies and call-to-action buttons as two groups, so each kind must be contiguous.
   const kinds = buttons.map((b) => (b.type === "QUICK_REPLY" ? "q" : "c")).join("");
   if (/q+c+q|c+q+c/.test(kinds))
-    set("buttons", "Keep quick replies together: put them all before or all after the website and phone buttons.");
+    set(
+      "buttons",
+      "Keep quick replies together: put them all before or all after the website and phone buttons.",
+    );
 
   buttons.forEach((b, i) => {
     const key = `buttons.${i}`;
     const label = b.text.trim();
     if (label === "") set(`${key}.text`, "Give the button a label.");
     else if (b.text.length > TEMPLATE_LIMITS.buttonLabel)
-      set(`${key}.text`, `The label is ${b.text.length} characters; the limit is ${TEMPLATE_LIMITS.buttonLabel}.`);
+      set(
+        `${key}.text`,
+        `The label is ${b.text.length} characters; the limit is ${TEMPLATE_LIMITS.buttonLabel}.`,
+      );
     else if (/\{\{|\}\}/.test(b.text)) set(`${key}.text`, "A button label cannot contain variables.");
     if (buttons.some((o, j) => j < i && o.text.trim() === label && label !== ""))
       set(`${key}.text`, "Two buttons cannot have the same label.");
@@ -187,8 +209,14 @@ function validateButtons(buttons: readonly ButtonDraft[], set: Setter) {
     } else if (b.type === "PHONE_NUMBER") {
       const phone = b.phoneNumber.trim();
       if (phone === "") set(`${key}.phoneNumber`, "Give the phone number to call.");
-      else if (!/^\+?[1-9][0-9]{6,19}$/.test(phone.replace(/[\s()-]/g, "")) || phone.length > TEMPLATE_LIMITS.phone)
-        set(`${key}.phoneNumber`, "Use the full number with country code, e.g. +5511987654321 (at most 20 characters).");
+      else if (
+        !/^\+?[1-9][0-9]{6,19}$/.test(phone.replace(/[\s()-]/g, "")) ||
+        phone.length > TEMPLATE_LIMITS.phone
+      )
+        set(
+          `${key}.phoneNumber`,
+          "Use the full number with country code, e.g. +5511987654321 (at most 20 characters).",
+        );
     }
   });
 }
@@ -201,7 +229,10 @@ function validateAuthentication(d: TemplateDraft, set: Setter) {
   const label = d.auth.buttonText;
   if (label.trim() === "") set("auth.buttonText", "Give the copy-code button a label.");
   else if (label.length > TEMPLATE_LIMITS.buttonLabel)
-    set("auth.buttonText", `The label is ${label.length} characters; the limit is ${TEMPLATE_LIMITS.buttonLabel}.`);
+    set(
+      "auth.buttonText",
+      `The label is ${label.length} characters; the limit is ${TEMPLATE_LIMITS.buttonLabel}.`,
+    );
 }
 
 function isHttpUrl(s: string): boolean {
@@ -229,7 +260,8 @@ export function editProblems(
   if (!(EDITABLE_STATUSES as readonly string[]).includes(existing.status)) {
     errors.form = `Only approved, rejected or paused templates can be edited; this one is ${existing.status}.`;
   }
-  if (d.name !== existing.name) errors.name = "A template's name cannot change: create a new template instead.";
+  if (d.name !== existing.name)
+    errors.name = "A template's name cannot change: create a new template instead.";
   if (d.language !== existing.language)
     errors.language = "A template's language cannot change: create it again in the other language.";
   if (existing.status === "APPROVED" && d.category !== existing.category.toUpperCase())

@@ -46,7 +46,8 @@ export function scanVariables(text: string | null | undefined): VariableScan {
     if (!names.includes(inner)) names.push(inner);
   }
   const rest = source.replace(TOKEN_RE, "");
-  const kind: VariableKind = positional && named ? "mixed" : positional ? "positional" : named ? "named" : "none";
+  const kind: VariableKind =
+    positional && named ? "mixed" : positional ? "positional" : named ? "named" : "none";
   return { kind, names, occurrences, invalid, strayBraces: rest.includes("{{") || rest.includes("}}") };
 }
 

@@ -245,9 +245,16 @@ export async function uploadMedia(
   form.set("messaging_product", "whatsapp");
   form.set("type", file.mime);
   form.set("file", new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: file.mime }), file.filename);
-  const r = await graphRequest<{ id?: string }>(cfg, "POST", `${encodeURIComponent(phoneNumberId)}/media`, {
-    form,
-  });
+  // Uploads take longer than JSON calls (files up to 100 MB).
+  const uploadCfg = { ...cfg, timeoutMs: (cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS) * 6 };
+  const r = await graphRequest<{ id?: string }>(
+    uploadCfg,
+    "POST",
+    `${encodeURIComponent(phoneNumberId)}/media`,
+    {
+      form,
+    },
+  );
   if (!r.ok) return r;
   if (!r.data.id)
     return {

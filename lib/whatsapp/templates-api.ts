@@ -46,7 +46,8 @@ export class MetaApiError extends Error {
 }
 
 const TIMEOUT_MS = 15_000;
-const LIST_FIELDS = "id,name,language,category,status,rejected_reason,quality_score,parameter_format,components";
+const LIST_FIELDS =
+  "id,name,language,category,status,rejected_reason,quality_score,parameter_format,components";
 
 async function call<T>(
   url: string,
@@ -66,9 +67,13 @@ async function call<T>(
     });
   } catch (err) {
     log.warn("meta.templates.unreachable", { url: redact(url), error: String(err) });
-    throw new AppError("meta_error", "Could not reach WhatsApp (Meta) to manage templates. Try again in a moment.", {
-      metaCode: null,
-    });
+    throw new AppError(
+      "meta_error",
+      "Could not reach WhatsApp (Meta) to manage templates. Try again in a moment.",
+      {
+        metaCode: null,
+      },
+    );
   }
   const text = await res.text();
   let json: unknown = null;
@@ -139,7 +144,10 @@ export async function editMessageTemplate(
   templateId: string,
   body: { category?: string; components: Array<Record<string, unknown>> },
 ): Promise<void> {
-  await call(`${creds.baseUrl}/${encodeURIComponent(templateId)}`, creds.accessToken, { method: "POST", body });
+  await call(`${creds.baseUrl}/${encodeURIComponent(templateId)}`, creds.accessToken, {
+    method: "POST",
+    body,
+  });
 }
 
 /**
@@ -152,16 +160,23 @@ export async function deleteMessageTemplate(
 ): Promise<void> {
   const qs = new URLSearchParams({ name: target.name });
   if (target.hsmId) qs.set("hsm_id", target.hsmId);
-  await call(`${creds.baseUrl}/${encodeURIComponent(creds.wabaId)}/message_templates?${qs}`, creds.accessToken, {
-    method: "DELETE",
-  });
+  await call(
+    `${creds.baseUrl}/${encodeURIComponent(creds.wabaId)}/message_templates?${qs}`,
+    creds.accessToken,
+    {
+      method: "DELETE",
+    },
+  );
 }
 
 /**
  * Turns a failure of the calls above into an AppError with a sentence for the
  * admin and, where Meta's code points at one, the form field it concerns.
  */
-export function templateErrorToAppError(err: unknown, ctx: { name?: string; language?: string } = {}): AppError {
+export function templateErrorToAppError(
+  err: unknown,
+  ctx: { name?: string; language?: string } = {},
+): AppError {
   if (err instanceof AppError) return err;
   if (!(err instanceof MetaApiError)) {
     return new AppError("meta_error", "WhatsApp (Meta) returned an unexpected answer. It has been logged.");
@@ -183,10 +198,14 @@ export function templateErrorToAppError(err: unknown, ctx: { name?: string; lang
         { ...details, field: "name" },
       );
     case 2388299:
-      return new AppError("invalid_input", "WhatsApp refused the body: variables can't be at its start or end.", {
-        ...details,
-        field: "body.text",
-      });
+      return new AppError(
+        "invalid_input",
+        "WhatsApp refused the body: variables can't be at its start or end.",
+        {
+          ...details,
+          field: "body.text",
+        },
+      );
   }
   switch (err.code) {
     case 80008:
@@ -214,7 +233,11 @@ export function templateErrorToAppError(err: unknown, ctx: { name?: string; lang
       return new AppError("invalid_input", `WhatsApp refused the template: ${said}`, details);
   }
   if (err.httpStatus >= 500) {
-    return new AppError("meta_error", "WhatsApp (Meta) had a problem handling the request. Try again shortly.", details);
+    return new AppError(
+      "meta_error",
+      "WhatsApp (Meta) had a problem handling the request. Try again shortly.",
+      details,
+    );
   }
   return new AppError("meta_error", `WhatsApp refused the request: ${said}`, details);
 }

@@ -21,7 +21,9 @@ export async function runTemplateSyncOnce(
   const sql = opts.sql ?? getSql();
   const conn = await sql.reserve();
   try {
-    const [{ locked }] = await conn<{ locked: boolean }[]>`select pg_try_advisory_lock(${TEMPLATE_SYNC_LOCK_KEY}) as locked`;
+    const [{ locked }] = await conn<
+      { locked: boolean }[]
+    >`select pg_try_advisory_lock(${TEMPLATE_SYNC_LOCK_KEY}) as locked`;
     if (!locked) {
       log.debug("templates.sync_skipped", { reason: "another instance is syncing" });
       return null;

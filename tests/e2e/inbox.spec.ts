@@ -71,7 +71,7 @@ test("(5) a window expiring while the thread is open flips the composer to the t
   // machine was slower than that, a customer writes a message dated 23h59m30s ago instead.
   let name = "Carla Mendes";
   await expect(row(page, name)).toBeVisible();
-  const label = await row(page, name).innerText();
+  const label = (await row(page, name).textContent()) ?? "";
   const m = /closes in (\d+)(s|m)/.exec(label);
   const leftSeconds = m ? Number(m[1]) * (m[2] === "m" ? 60 : 1) : 0;
   if (leftSeconds < 20) {
@@ -187,9 +187,9 @@ test("two agents claiming the same thread at once: exactly one wins, the other i
   const won = (p: Page) => details(p).getByText(/Assigned to (Ana|Bruno) Agent/);
   await expect(won(agent1.page)).toBeVisible();
   await expect(won(agent2.page)).toBeVisible();
-  const holder1 = await won(agent1.page).innerText();
-  const holder2 = await won(agent2.page).innerText();
-  expect(holder1.replace(" (You)", "")).toBe(holder2.replace(" (You)", ""));
+  const holder1 = await won(agent1.page).textContent();
+  const holder2 = await won(agent2.page).textContent();
+  expect(holder1?.replace(" (You)", "")).toBe(holder2?.replace(" (You)", ""));
   // The loser got an explanation (unless its click landed after the live update hid the button).
   const conflicts = await Promise.all(
     [agent1.page, agent2.page].map((p) => p.getByRole("alert").filter({ hasText: "Already taken" }).count()),

@@ -94,7 +94,12 @@ async function main() {
 
   console.log(`e2e: starting the app (npm start) on ${appUrl}, simulator on :${simPort}, data in ${dataDir}`);
   const out = fs.openSync(logFile, "a");
-  const app = spawn("npm", ["start"], { cwd: root, env, detached: true, stdio: ["ignore", out, out] });
+  const app = spawn("npm", ["start"], {
+    cwd: root,
+    env: env as NodeJS.ProcessEnv,
+    detached: true,
+    stdio: ["ignore", out, out],
+  });
 
   let stopped = false;
   const stopApp = async () => {

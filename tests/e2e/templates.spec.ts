@@ -50,10 +50,14 @@ test("admin creates a template, it is approved live, and an agent sends it on a 
   await admin.goto("/admin/templates/new");
   await admin.getByLabel("Name", { exact: true }).fill("Ticket Ready");
   await admin.getByLabel("Name", { exact: true }).blur();
-  await expect(admin.getByText("Use only lowercase letters, digits and underscores (e.g. order_update).")).toBeVisible();
+  await expect(
+    admin.getByText("Use only lowercase letters, digits and underscores (e.g. order_update)."),
+  ).toBeVisible();
   await admin.getByLabel("Body", { exact: true }).fill("{{1}} is ready");
   await admin.getByLabel("Body", { exact: true }).blur();
-  await expect(admin.getByText("The body cannot start with a variable: put some text before it.")).toBeVisible();
+  await expect(
+    admin.getByText("The body cannot start with a variable: put some text before it."),
+  ).toBeVisible();
 
   await createTemplate(admin, visible);
   await createTemplate(admin, hidden);
@@ -62,8 +66,12 @@ test("admin creates a template, it is approved live, and an agent sends it on a 
   await expect(rowOf(visible)).toBeVisible();
   // PENDING first, then APPROVED via the status webhook, without a reload.
   await expect(rowOf(visible).getByLabel(/Status: (PENDING|APPROVED)/)).toBeVisible();
-  await expect(rowOf(visible).getByLabel("Status: APPROVED", { exact: true })).toBeVisible({ timeout: 20_000 });
-  await expect(rowOf(hidden).getByLabel("Status: APPROVED", { exact: true })).toBeVisible({ timeout: 20_000 });
+  await expect(rowOf(visible).getByLabel("Status: APPROVED", { exact: true })).toBeVisible({
+    timeout: 20_000,
+  });
+  await expect(rowOf(hidden).getByLabel("Status: APPROVED", { exact: true })).toBeVisible({
+    timeout: 20_000,
+  });
 
   await admin.getByRole("switch", { name: `Visible to agents: ${hidden}` }).click();
   await expect(admin.getByRole("switch", { name: `Visible to agents: ${hidden}` })).not.toBeChecked();
@@ -83,5 +91,7 @@ test("admin creates a template, it is approved live, and an agent sends it on a 
   await picker.getByLabel("Value for {{1}}", { exact: true }).fill("Pedro");
   await picker.getByLabel("Value for {{2}}", { exact: true }).fill("#12");
   await picker.getByRole("button", { name: "Send template" }).click();
-  await expect(agent.getByText("Hi Pedro, your ticket #12 is ready.").last()).toBeVisible({ timeout: 15_000 });
+  await expect(agent.getByText("Hi Pedro, your ticket #12 is ready.").last()).toBeVisible({
+    timeout: 15_000,
+  });
 });

@@ -86,7 +86,7 @@ describe("API keys", () => {
 });
 
 describe("npm run apikey", () => {
-  it("creates a key and prints it as the last word", async () => {
+  it("creates a key and prints it as the last word", { timeout: 150_000 }, async () => {
     const { stdout } = await promisify(execFile)("npx", ["tsx", "scripts/apikey.ts", "create", "CLI key"], {
       env: { ...process.env, LOG_LEVEL: "warn" },
       timeout: 60_000,

@@ -69,7 +69,8 @@ async function waitForRow(id: string, check: (t: Awaited<ReturnType<typeof row>>
   for (;;) {
     const t = await row(id);
     if (check(t)) return t;
-    if (Date.now() > until) throw new Error(`template ${id} never matched; last: ${t.status} ${t.rejectedReason}`);
+    if (Date.now() > until)
+      throw new Error(`template ${id} never matched; last: ${t.status} ${t.rejectedReason}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -158,7 +159,13 @@ describe("create → PENDING → APPROVED", () => {
     const db = getDb();
     const name = `order_shipped_${uniq()}`;
     const created = await createTemplate(db, actors.admin, { wabaId, draft: twoVariableDraft(name) });
-    expect(created).toMatchObject({ name, language: "en_US", category: "UTILITY", status: "PENDING", wabaId });
+    expect(created).toMatchObject({
+      name,
+      language: "en_US",
+      category: "UTILITY",
+      status: "PENDING",
+      wabaId,
+    });
     expect(created.metaId).toMatch(/^\d+$/);
     expect((await simTemplates()).find((t) => t.name === name)?.id).toBe(created.metaId);
 
@@ -177,7 +184,10 @@ describe("create → PENDING → APPROVED", () => {
     const d = twoVariableDraft(name);
     d.body.examples = { "1": "Maria" };
     d.footer.text = "x".repeat(61);
-    const err = await expectAppError(createTemplate(getDb(), actors.admin, { wabaId, draft: d }), "invalid_input");
+    const err = await expectAppError(
+      createTemplate(getDb(), actors.admin, { wabaId, draft: d }),
+      "invalid_input",
+    );
     expect(err.details?.fields).toEqual({
       "body.examples.2": "Give an example value for {{2}}: Meta reviews the template with it.",
       "footer.text": "The footer is 61 characters; the limit is 60.",
@@ -201,7 +211,9 @@ describe("create → PENDING → APPROVED", () => {
       "conflict",
     );
     expect(err.details?.field).toBe("name");
-    expect(err.message).toBe(`A template called "${name}" (en_US) already exists on this WhatsApp account. Choose another name.`);
+    expect(err.message).toBe(
+      `A template called "${name}" (en_US) already exists on this WhatsApp account. Choose another name.`,
+    );
     expect(await getDb().select().from(templates).where(eq(templates.name, name))).toEqual([]);
   });
 });
@@ -220,20 +232,30 @@ describe("rejected and paused", () => {
 
   it("a template paused by Meta leaves the agents' picker at once", async () => {
     const db = getDb();
-    const created = await createTemplate(db, actors.admin, { wabaId, draft: twoVariableDraft(`promo_${uniq()}`) });
+    const created = await createTemplate(db, actors.admin, {
+      wabaId,
+      draft: twoVariableDraft(`promo_${uniq()}`),
+    });
     await waitForRow(created.id, (r) => r.status === "APPROVED");
-    expect((await listPickerTemplates(db, { inboxId, role: "agent" })).some((p) => p.id === created.id)).toBe(true);
+    expect((await listPickerTemplates(db, { inboxId, role: "agent" })).some((p) => p.id === created.id)).toBe(
+      true,
+    );
 
     const r = await simCall("POST", `/_sim/templates/${created.metaId}/status`, { status: "PAUSED" });
     expect(r.status).toBe(200);
     const paused = await waitForRow(created.id, (t) => t.status === "PAUSED");
     expect(paused.rejectedReason).toContain("paused");
-    expect((await listPickerTemplates(db, { inboxId, role: "agent" })).some((p) => p.id === created.id)).toBe(false);
+    expect((await listPickerTemplates(db, { inboxId, role: "agent" })).some((p) => p.id === created.id)).toBe(
+      false,
+    );
   });
 
   it("applyTemplateStatusUpdate updates the row and writes the audit log", async () => {
     const db = getDb();
-    const created = await createTemplate(db, actors.admin, { wabaId, draft: twoVariableDraft(`audit_${uniq()}`) });
+    const created = await createTemplate(db, actors.admin, {
+      wabaId,
+      draft: twoVariableDraft(`audit_${uniq()}`),
+    });
     const change = await db.transaction((tx) =>
       applyTemplateStatusUpdate(tx, {
         wabaId,
@@ -245,7 +267,11 @@ describe("rejected and paused", () => {
         otherInfo: { title: "DISABLED", description: "Disabled because of low quality." },
       }),
     );
-    expect(change).toMatchObject({ templateId: created.id, status: "DISABLED", reason: "Disabled because of low quality." });
+    expect(change).toMatchObject({
+      templateId: created.id,
+      status: "DISABLED",
+      reason: "Disabled because of low quality.",
+    });
     expect((await row(created.id)).status).toBe("DISABLED");
     expect(await auditActions(created.id)).toEqual(["template.created", "template.status_changed"]);
     // The same event again changes nothing and logs nothing.
@@ -265,15 +291,22 @@ describe("rejected and paused", () => {
 describe("visibility", () => {
   it("hidden templates disappear for agents only, and the toggle is audited", async () => {
     const db = getDb();
-    const created = await createTemplate(db, actors.admin, { wabaId, draft: twoVariableDraft(`hide_${uniq()}`) });
+    const created = await createTemplate(db, actors.admin, {
+      wabaId,
+      draft: twoVariableDraft(`hide_${uniq()}`),
+    });
     await waitForRow(created.id, (r) => r.status === "APPROVED");
     await setTemplateVisibility(db, actors.admin, created.id, false);
-    expect((await listPickerTemplates(db, { inboxId, role: "agent" })).some((p) => p.id === created.id)).toBe(false);
-    expect((await listPickerTemplates(db, { inboxId, role: "supervisor" })).some((p) => p.id === created.id)).toBe(
+    expect((await listPickerTemplates(db, { inboxId, role: "agent" })).some((p) => p.id === created.id)).toBe(
+      false,
+    );
+    expect(
+      (await listPickerTemplates(db, { inboxId, role: "supervisor" })).some((p) => p.id === created.id),
+    ).toBe(true);
+    await setTemplateVisibility(db, actors.admin, created.id, true);
+    expect((await listPickerTemplates(db, { inboxId, role: "agent" })).some((p) => p.id === created.id)).toBe(
       true,
     );
-    await setTemplateVisibility(db, actors.admin, created.id, true);
-    expect((await listPickerTemplates(db, { inboxId, role: "agent" })).some((p) => p.id === created.id)).toBe(true);
     expect(await auditActions(created.id)).toContain("template.hidden_from_agents");
     expect(await auditActions(created.id)).toContain("template.shown_to_agents");
   });
@@ -288,13 +321,21 @@ describe("sync", () => {
       name: importedName,
       language: "pt_BR",
       category: "MARKETING",
-      components: [{ type: "BODY", text: "Olá {{1}}, temos novidades.", example: { body_text: [["Maria"]] } }],
+      components: [
+        { type: "BODY", text: "Olá {{1}}, temos novidades.", example: { body_text: [["Maria"]] } },
+      ],
     });
-    const created = await createTemplate(db, actors.admin, { wabaId, draft: twoVariableDraft(`drift_${uniq()}`) });
+    const created = await createTemplate(db, actors.admin, {
+      wabaId,
+      draft: twoVariableDraft(`drift_${uniq()}`),
+    });
     await waitForRow(created.id, (r) => r.status === "APPROVED");
     // A webhook we missed: our row says PENDING while Meta says APPROVED.
     await db.update(templates).set({ status: "PENDING" }).where(eq(templates.id, created.id));
-    const gone = await createTemplate(db, actors.admin, { wabaId, draft: twoVariableDraft(`gone_${uniq()}`) });
+    const gone = await createTemplate(db, actors.admin, {
+      wabaId,
+      draft: twoVariableDraft(`gone_${uniq()}`),
+    });
     await simCall("DELETE", `/v21.0/${wabaId}/message_templates?name=${gone.name}`);
 
     const report = await syncTemplates(db, actors.admin, { wabaId });
@@ -307,7 +348,12 @@ describe("sync", () => {
       .select()
       .from(templates)
       .where(and(eq(templates.wabaId, wabaId), eq(templates.name, importedName)));
-    expect(imported).toMatchObject({ language: "pt_BR", category: "MARKETING", status: "APPROVED", visibleToAgents: true });
+    expect(imported).toMatchObject({
+      language: "pt_BR",
+      category: "MARKETING",
+      status: "APPROVED",
+      visibleToAgents: true,
+    });
     expect(imported.lastSyncedAt).not.toBeNull();
     expect(await auditActions(imported.id)).toEqual(["template.imported"]);
     expect((await row(created.id)).status).toBe("APPROVED");
@@ -334,16 +380,27 @@ describe("sync", () => {
 describe("edit and delete", () => {
   it("edits within Meta's limits and sends it back to review", async () => {
     const db = getDb();
-    const created = await createTemplate(db, actors.admin, { wabaId, draft: twoVariableDraft(`edit_${uniq()}`) });
+    const created = await createTemplate(db, actors.admin, {
+      wabaId,
+      draft: twoVariableDraft(`edit_${uniq()}`),
+    });
     const pending = twoVariableDraft(created.name);
     pending.body.text = "Hi {{1}}, order {{2}} is on its way.";
-    const notYet = await expectAppError(editTemplate(db, actors.admin, created.id, { draft: pending }), "conflict");
-    expect(notYet.message).toBe("Only approved, rejected or paused templates can be edited; this one is PENDING.");
+    const notYet = await expectAppError(
+      editTemplate(db, actors.admin, created.id, { draft: pending }),
+      "conflict",
+    );
+    expect(notYet.message).toBe(
+      "Only approved, rejected or paused templates can be edited; this one is PENDING.",
+    );
 
     await waitForRow(created.id, (r) => r.status === "APPROVED");
     const recat = twoVariableDraft(created.name);
     recat.category = "MARKETING";
-    const cat = await expectAppError(editTemplate(db, actors.admin, created.id, { draft: recat }), "invalid_input");
+    const cat = await expectAppError(
+      editTemplate(db, actors.admin, created.id, { draft: recat }),
+      "invalid_input",
+    );
     expect(cat.details?.fields).toEqual({ category: "An approved template's category cannot change." });
 
     const edited = await editTemplate(db, actors.admin, created.id, { draft: pending });

@@ -34,7 +34,11 @@ describe("toMetaCreate", () => {
       parameter_format: "POSITIONAL",
       components: [
         { type: "HEADER", format: "TEXT", text: "Order {{1}}", example: { header_text: ["#1042"] } },
-        { type: "BODY", text: "Hi {{1}}, it arrives {{2}}.", example: { body_text: [["Maria", "tomorrow"]] } },
+        {
+          type: "BODY",
+          text: "Hi {{1}}, it arrives {{2}}.",
+          example: { body_text: [["Maria", "tomorrow"]] },
+        },
         { type: "FOOTER", text: "Thanks for shopping" },
         {
           type: "BUTTONS",
@@ -55,7 +59,10 @@ describe("toMetaCreate", () => {
   it("builds named examples", () => {
     const d = emptyDraft();
     d.name = "follow_up";
-    d.body = { text: "Hi {{first_name}}, about {{ticket}}.", examples: { first_name: "Maria", ticket: "#88" } };
+    d.body = {
+      text: "Hi {{first_name}}, about {{ticket}}.",
+      examples: { first_name: "Maria", ticket: "#88" },
+    };
     expect(toMetaCreate(d)).toMatchObject({
       parameter_format: "NAMED",
       components: [
@@ -83,12 +90,14 @@ describe("toMetaCreate", () => {
       { type: "BUTTONS", buttons: [{ type: "OTP", otp_type: "COPY_CODE", text: "Copy code" }] },
     ]);
     const preview = renderPreview(toStoredComponents(d));
-    expect(preview.body).toBe("*123456* is your verification code. For your security, do not share this code.");
+    expect(preview.body).toBe(
+      "*123456* is your verification code. For your security, do not share this code.",
+    );
     expect(preview.footer).toBe("This code expires in 5 minutes.");
     // The simulator (and Meta's create echo) lists it in create form; we store the readable form.
-    expect(storedComponentsFromMeta("AUTHENTICATION", toMetaCreate(d).components as StoredTemplateComponent[])).toEqual(
-      toStoredComponents(d),
-    );
+    expect(
+      storedComponentsFromMeta("AUTHENTICATION", toMetaCreate(d).components as StoredTemplateComponent[]),
+    ).toEqual(toStoredComponents(d));
   });
 });
 
@@ -101,7 +110,8 @@ describe("draftFromTemplate", () => {
     for (const t of DEMO_TEMPLATES) {
       const d = draftFromTemplate({ ...t, components: t.components as StoredTemplateComponent[] });
       expect(d.name).toBe(t.name);
-      if (t.category !== "AUTHENTICATION") expect(d.body.text).toBe((t.components.find((c) => c.type === "BODY") as { text: string }).text);
+      if (t.category !== "AUTHENTICATION")
+        expect(d.body.text).toBe((t.components.find((c) => c.type === "BODY") as { text: string }).text);
     }
   });
 });
@@ -120,6 +130,15 @@ describe("rendering", () => {
         { type: "phone_number", text: "Call us" },
       ],
     });
+  });
+
+  it("leaves variables without an example visible while the admin types", () => {
+    const d = fullDraft();
+    d.body.examples = { "1": "Maria" };
+    d.buttons[0].example = "";
+    const r = renderPreview(toStoredComponents(d));
+    expect(r.body).toBe("Hi Maria, it arrives {{2}}.");
+    expect(r.buttons[0].url).toBe("https://shop.example.com/t/{{1}}");
   });
 
   it("reads examples back by variable", () => {
@@ -141,7 +160,9 @@ describe("rendering", () => {
 
   it("renders named parameters given by name", () => {
     const named: StoredTemplateComponent[] = [{ type: "BODY", text: "Hi {{first_name}}, about {{ticket}}." }];
-    expect(renderWithParams(named, { params: { first_name: "Ana", ticket: "#9" } }).body).toBe("Hi Ana, about #9.");
+    expect(renderWithParams(named, { params: { first_name: "Ana", ticket: "#9" } }).body).toBe(
+      "Hi Ana, about #9.",
+    );
   });
 
   it("splits WhatsApp formatting", () => {

@@ -71,6 +71,11 @@ describe("templateVariables (stored components, used by the send service)", () =
       { type: "HEADER", format: "IMAGE" },
       { type: "BODY", text: "Hi {{first_name}}, ticket {{ticket}}." },
     ]);
-    expect(v).toMatchObject({ named: true, header: [], headerMedia: "image", body: ["first_name", "ticket"] });
+    expect(v).toMatchObject({
+      named: true,
+      header: [],
+      headerMedia: "image",
+      body: ["first_name", "ticket"],
+    });
   });
 });

@@ -5,7 +5,6 @@ import { z } from "zod";
 import { getDb } from "@/db/client";
 import { type ActionResult, runAction } from "@/lib/action-result";
 import { AppError } from "@/lib/errors";
-import { requireUser } from "@/lib/session";
 import {
   createTemplate,
   deleteTemplate,
@@ -14,6 +13,7 @@ import {
   setTemplateVisibility,
   syncTemplates,
 } from "@/lib/services/templates";
+import { requireUser } from "@/lib/session";
 
 /*
  * Template admin actions. Each one: parse → authorise (admins only; the
@@ -63,7 +63,10 @@ export async function deleteTemplateAction(id: unknown): Promise<ActionResult<nu
   });
 }
 
-export async function setTemplateVisibilityAction(id: unknown, visible: unknown): Promise<ActionResult<null>> {
+export async function setTemplateVisibilityAction(
+  id: unknown,
+  visible: unknown,
+): Promise<ActionResult<null>> {
   return runAction("setTemplateVisibility", async () => {
     const user = await requireUser(["admin"]);
     await setTemplateVisibility(

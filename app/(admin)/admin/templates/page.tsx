@@ -2,8 +2,8 @@ import { ArrowLeftIcon } from "lucide-react";
 import Link from "next/link";
 import { TemplatesAdmin, type WabaView } from "@/components/templates/templates-admin";
 import { getDb } from "@/db/client";
-import { requirePageUser } from "@/lib/session";
 import { listTemplatesForAdmin } from "@/lib/services/templates";
+import { requirePageUser } from "@/lib/session";
 import { renderPreview } from "@/lib/templates/render";
 import type { StoredTemplateComponent } from "@/lib/whatsapp/template-params";
 import { deleteTemplateAction, setTemplateVisibilityAction, syncTemplatesAction } from "./actions";
@@ -37,7 +37,10 @@ export default async function TemplatesPage() {
   return (
     <main className="mx-auto grid max-w-7xl gap-6 p-4 md:p-8">
       <header className="grid gap-1">
-        <Link href="/inbox" className="flex w-fit items-center gap-1 text-sm text-muted-foreground hover:underline">
+        <Link
+          href="/inbox"
+          className="flex w-fit items-center gap-1 text-sm text-muted-foreground hover:underline"
+        >
           <ArrowLeftIcon className="size-4" /> Inbox
         </Link>
         <h1 className="text-2xl font-semibold">Message templates</h1>
@@ -52,6 +55,7 @@ export default async function TemplatesPage() {
         groups={view}
         canEdit={user.role === "admin"}
         locale={user.locale}
+        renderedAt={Date.now()}
         actions={{
           setVisibility: setTemplateVisibilityAction,
           remove: deleteTemplateAction,

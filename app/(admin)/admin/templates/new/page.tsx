@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { TemplateEditor } from "@/components/templates/template-editor";
 import { getDb } from "@/db/client";
-import { requirePageUser } from "@/lib/session";
 import { listTemplatesForAdmin } from "@/lib/services/templates";
+import { requirePageUser } from "@/lib/session";
 import { emptyDraft } from "@/lib/templates/draft";
 import { createTemplateAction } from "../actions";
 
@@ -14,7 +14,10 @@ export default async function NewTemplatePage() {
   const groups = await listTemplatesForAdmin(getDb(), user);
   const wabas = groups
     .filter((g) => g.inboxes.length > 0)
-    .map((g) => ({ wabaId: g.wabaId, label: `${g.inboxes.map((i) => i.name).join(", ")} — account ${g.wabaId}` }));
+    .map((g) => ({
+      wabaId: g.wabaId,
+      label: `${g.inboxes.map((i) => i.name).join(", ")} — account ${g.wabaId}`,
+    }));
   return (
     <main className="mx-auto grid max-w-6xl gap-6 p-4 md:p-8">
       <header className="grid gap-1">
@@ -23,7 +26,8 @@ export default async function NewTemplatePage() {
         </Link>
         <h1 className="text-2xl font-semibold">New template</h1>
         <p className="text-sm text-muted-foreground">
-          WhatsApp reviews every template before it can be sent (usually within minutes). Its status updates here live.
+          WhatsApp reviews every template before it can be sent (usually within minutes). Its status updates
+          here live.
         </p>
       </header>
       {wabas.length === 0 ? (

@@ -3,8 +3,8 @@ import { notFound } from "next/navigation";
 import { TemplateEditor } from "@/components/templates/template-editor";
 import { getDb } from "@/db/client";
 import { isAppError } from "@/lib/errors";
-import { requirePageUser } from "@/lib/session";
 import { getTemplateForAdmin } from "@/lib/services/templates";
+import { requirePageUser } from "@/lib/session";
 import { EDITABLE_STATUSES } from "@/lib/templates/validate";
 import { editTemplateAction } from "../../actions";
 
