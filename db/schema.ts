@@ -3,6 +3,8 @@ import {
   bigint,
   bigserial,
   boolean,
+  customType,
+  date,
   index,
   integer,
   jsonb,
@@ -34,6 +36,7 @@ export const pricingModelEnum = pgEnum("pricing_model", PRICING_MODELS);
 
 const tsz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const createdAt = () => tsz("created_at").notNull().defaultNow();
+const customBytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
 /** One row: workspace-wide settings. */
 export const workspaceSettings = pgTable("workspace_settings", {
@@ -291,6 +294,55 @@ export const billingMessages = pgTable(
   ],
 );
 
+/**
+ * Daily sums of the billing tables, per WABA × UTC day, so the costs dashboard reads a few
+ * thousand rows for a month instead of every conversation and message. `model` cbp rows sum
+ * billing_conversations (by opening day), pmp rows billing_messages (by delivery day, with Meta's
+ * verdict). A day is rebuilt whole from the base tables after it is marked in billing_dirty_days;
+ * until then the dashboard reads that day live (lib/services/billing-rollup.ts).
+ */
+export const billingRollup = pgTable(
+  "billing_rollup",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    model: pricingModelEnum("model").notNull(),
+    wabaId: text("waba_id").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    inboxId: uuid("inbox_id")
+      .notNull()
+      .references(() => inboxes.id, { onDelete: "cascade" }),
+    agentId: uuid("agent_id"),
+    category: text("category").notNull(),
+    /** Why free: free_tier, free_entry_point, free_customer_service, free_price; null when billed. */
+    reason: text("reason"),
+    metaModel: text("meta_model"),
+    metaCategory: text("meta_category"),
+    metaType: text("meta_type"),
+    metaBillable: boolean("meta_billable"),
+    count: integer("count").notNull(),
+    billable: integer("billable").notNull(),
+    costMicros: bigint("cost_micros", { mode: "number" }).notNull(),
+    /** pmp rows: messages whose Meta verdict disagrees with ours. */
+    disagree: integer("disagree").notNull().default(0),
+  },
+  (t) => [
+    index("billing_rollup_day_idx").on(t.day, t.model),
+    index("billing_rollup_waba_day_idx").on(t.wabaId, t.day),
+  ],
+);
+
+/** WABA × UTC days whose billing changed since their rollup was built (append-only; the rollup worker consumes it). */
+export const billingDirtyDays = pgTable(
+  "billing_dirty_days",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    wabaId: text("waba_id").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    at: tsz("at").notNull().defaultNow(),
+  },
+  (t) => [index("billing_dirty_days_day_idx").on(t.day)],
+);
+
 export const templates = pgTable(
   "templates",
   {
@@ -426,4 +478,34 @@ export const campaignRecipients = pgTable(
     error: text("error"),
   },
   (t) => [uniqueIndex("campaign_recipients_uq").on(t.campaignId, t.waId)],
+);
+
+/**
+ * Payloads of Socket.IO broadcasts between app instances that are too large for a
+ * NOTIFY (over 8,000 bytes) or binary: owned by `@socket.io/postgres-adapter`, which
+ * inserts, reads and prunes them (its documented table).
+ */
+export const socketIoAttachments = pgTable("socket_io_attachments", {
+  id: bigserial("id", { mode: "number" }).unique(),
+  createdAt: tsz("created_at").defaultNow(),
+  payload: customBytea("payload"),
+});
+
+/**
+ * One row per window expiry announced: every instance holds a timer for expiries due
+ * soon, and the first to insert the (thread, kind, instant) row announces it, so an
+ * expiry reaches agents once however many instances run. Pruned after an hour.
+ */
+export const windowAnnouncements = pgTable(
+  "window_announcements",
+  {
+    threadId: uuid("thread_id").notNull(),
+    kind: text("kind").notNull(),
+    expiresAt: tsz("expires_at").notNull(),
+    announcedAt: tsz("announced_at").notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.threadId, t.kind, t.expiresAt] }),
+    index("window_announcements_at_idx").on(t.announcedAt),
+  ],
 );

@@ -30,6 +30,11 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /** Run background workers (outbox, window-expiry timer, template sync) in this instance. */
   WORKERS: bool,
+  /**
+   * How Socket.IO events reach agents connected to other app instances: `postgres`
+   * (@socket.io/postgres-adapter, LISTEN/NOTIFY on DATABASE_URL) or `none` (one instance).
+   */
+  REALTIME_ADAPTER: z.enum(["postgres", "none"]).default("postgres"),
 });
 
 export type Env = z.infer<typeof envSchema>;

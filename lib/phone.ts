@@ -77,9 +77,7 @@ export function normalizePhone(input: string | null | undefined): PhoneResult {
 
 /** Whether `s` already is a normalised wa_id (digits only, valid length, no leading 0). */
 export function isWaId(s: string): boolean {
-  return (
-    /^[1-9]\d*$/.test(s) && s.length >= WA_ID_MIN_DIGITS && s.length <= WA_ID_MAX_DIGITS
-  );
+  return /^[1-9]\d*$/.test(s) && s.length >= WA_ID_MIN_DIGITS && s.length <= WA_ID_MAX_DIGITS;
 }
 
 /** A wa_id for display: "+5511987654321". */

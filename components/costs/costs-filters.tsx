@@ -41,7 +41,7 @@ export function CostsFilters(props: CostsFiltersProps) {
   const { query } = props;
   const router = useRouter();
   const [pending, start] = useTransition();
-  const [from, setFrom] = useState(query.from ?? props.today.slice(0, 8) + "01");
+  const [from, setFrom] = useState(query.from ?? `${props.today.slice(0, 8)}01`);
   const [to, setTo] = useState(query.to ?? props.today);
   const go = (change: Record<string, string | null | undefined>) =>
     start(() => router.push(costsHref(query, change)));

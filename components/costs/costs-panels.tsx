@@ -124,14 +124,7 @@ export function FreeTierCard({ d }: { d: CostsDashboard }) {
                   {int(w.used)} used · <strong>{int(w.remaining)}</strong> remaining
                 </span>
               </div>
-              <div
-                role="meter"
-                aria-label={`Free tier used for WABA ${w.wabaId}`}
-                aria-valuemin={0}
-                aria-valuemax={d.freeTier.limit}
-                aria-valuenow={w.used}
-                className="h-2 overflow-hidden rounded bg-muted"
-              >
+              <div aria-hidden className="h-2 overflow-hidden rounded bg-muted">
                 <div
                   className={bps >= 10_000 ? "h-full bg-warning" : "h-full bg-success"}
                   style={{ width: `${Math.min(100, bps / 100)}%` }}

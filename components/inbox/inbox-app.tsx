@@ -19,10 +19,12 @@ import { cn } from "@/lib/utils";
 import type { ComposerHandle } from "./composer";
 import { Conversation } from "./conversation";
 import { DetailsPane } from "./details-pane";
+import { NewConversationDialog } from "./new-conversation-dialog";
 import { useI18n } from "./i18n-context";
 import { chime, notificationsWanted, notify } from "./notifications";
 import { type ListFilters, ThreadList } from "./thread-list";
-import { type NavLink, TopBar } from "./top-bar";
+import type { NavLink } from "./nav-links";
+import { TopBar } from "./top-bar";
 import { syncServerClock } from "./use-now";
 
 type Me = { id: string; name: string; email: string; role: string };
@@ -406,22 +408,29 @@ export function InboxApp(props: InboxAppProps) {
             selectedId || notFound ? "hidden" : "block",
           )}
         >
-          <ThreadList
-            filters={filters}
-            onFilters={changeFilters}
-            searchText={searchText}
-            onSearchText={setSearchText}
-            searchRef={searchRef}
-            inboxes={props.inboxes}
-            threads={threads}
-            selectedId={selectedId}
-            onSelect={(id) => select(id)}
-            hasMore={Boolean(nextCursor)}
-            loading={listLoading}
-            onLoadMore={loadMore}
-            viewersByThread={viewers}
-            meId={me.id}
-          />
+          <div className="flex h-full min-h-0 flex-col">
+            <div className="border-b p-2">
+              <NewConversationDialog inboxes={props.inboxes} onOpenThread={(id) => select(id)} />
+            </div>
+            <div className="min-h-0 flex-1">
+              <ThreadList
+                filters={filters}
+                onFilters={changeFilters}
+                searchText={searchText}
+                onSearchText={setSearchText}
+                searchRef={searchRef}
+                inboxes={props.inboxes}
+                threads={threads}
+                selectedId={selectedId}
+                onSelect={(id) => select(id)}
+                hasMore={Boolean(nextCursor)}
+                loading={listLoading}
+                onLoadMore={loadMore}
+                viewersByThread={viewers}
+                meId={me.id}
+              />
+            </div>
+          </div>
         </div>
         <main className={cn("min-h-0 min-w-0 flex-1", selectedId || notFound ? "block" : "hidden lg:block")}>
           {notFound ? (

@@ -78,6 +78,7 @@ const Row = memo(function Row({
             <span className={cn("truncate text-sm", s.unreadCount > 0 ? "font-semibold" : "font-medium")}>
               {name}
             </span>
+            {inboxName && <span className="shrink-0 text-[11px] text-muted-foreground">· {inboxName}</span>}
             <time dateTime={s.lastMessageAt} className="ml-auto shrink-0 text-xs text-muted-foreground">
               {formatClock(s.lastMessageAt, new Date(nowMs()), locale, timeZone)}
             </time>
@@ -94,8 +95,7 @@ const Row = memo(function Row({
             )}
           </div>
           <div className="flex items-center gap-2">
-            <WindowLabel cswExpiresAt={s.cswExpiresAt} fepExpiresAt={s.fepExpiresAt} />
-            {inboxName && <span className="truncate text-[11px] text-muted-foreground">{inboxName}</span>}
+            <WindowLabel cswExpiresAt={s.cswExpiresAt} fepExpiresAt={s.fepExpiresAt} className="flex-nowrap" />
             {viewers.length > 0 && (
               <span title={t("list.viewing", { name: viewers.join(", ") })} className="text-muted-foreground">
                 <EyeIcon className="size-3.5" aria-label={t("list.viewing", { name: viewers.join(", ") })} />

@@ -1,6 +1,6 @@
 "use client";
 
-import { BellIcon, BellOffIcon, LanguagesIcon, LogOutIcon, MessageCircleIcon } from "lucide-react";
+import { BellIcon, BellOffIcon, ChevronDownIcon, LanguagesIcon, LogOutIcon, MessageCircleIcon } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useState, useTransition } from "react";
@@ -20,9 +20,9 @@ import {
 } from "@/components/ui/dropdown-menu";
 import { toast } from "@/components/ui/toast";
 import { useI18n } from "./i18n-context";
+import type { NavLink } from "./nav-links";
 import { enableNotifications, notificationsPermission, notificationsWanted } from "./notifications";
 
-export type NavLink = { href: string; label: string };
 
 /** App bar: navigation by role, who is online, notifications, theme, language and the account menu. */
 export function TopBar({
@@ -61,12 +61,33 @@ export function TopBar({
         <MessageCircleIcon className="size-5" />
         <span className="hidden sm:inline">{t("app.name")}</span>
       </Link>
-      <nav aria-label="Main" className="flex items-center gap-1">
-        {links.map((l) => (
-          <Button key={l.href} asChild variant="ghost" size="sm">
-            <Link href={l.href}>{l.label}</Link>
-          </Button>
-        ))}
+      <nav aria-label="Main" className="flex min-w-0 items-center gap-1 overflow-x-auto">
+        {links
+          .filter((l) => !l.group)
+          .map((l) => (
+            <Button key={l.href} asChild variant="ghost" size="sm">
+              <Link href={l.href}>{l.label}</Link>
+            </Button>
+          ))}
+        {links.some((l) => l.group === "admin") && (
+          <DropdownMenu>
+            <DropdownMenuTrigger asChild>
+              <Button variant="ghost" size="sm">
+                {t("nav.admin")}
+                <ChevronDownIcon />
+              </Button>
+            </DropdownMenuTrigger>
+            <DropdownMenuContent align="start">
+              {links
+                .filter((l) => l.group === "admin")
+                .map((l) => (
+                  <DropdownMenuItem key={l.href} asChild>
+                    <Link href={l.href}>{l.label}</Link>
+                  </DropdownMenuItem>
+                ))}
+            </DropdownMenuContent>
+          </DropdownMenu>
+        )}
       </nav>
       <div className="ml-auto flex items-center gap-1">
         {others.length > 0 && (

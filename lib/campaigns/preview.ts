@@ -130,12 +130,7 @@ function pmpCost(
 // Campaign totals
 
 /** Why a recipient is not sent to. */
-export const EXCLUSION_REASONS = [
-  "invalid_number",
-  "duplicate",
-  "opted_out",
-  "missing_variable",
-] as const;
+export const EXCLUSION_REASONS = ["invalid_number", "duplicate", "opted_out", "missing_variable"] as const;
 export type ExclusionReason = (typeof EXCLUSION_REASONS)[number];
 
 export type RecipientVerdict =
@@ -215,15 +210,4 @@ export function summarizePreview(
   }
   out.unitMicros = units.size === 1 ? [...units][0] : null;
   return out;
-}
-
-/** Micros → "US$0.0625" (at least 4 decimals, the precision Meta prices in; more only when needed). */
-export function formatMicros(micros: number, currency = "USD"): string {
-  const symbol = currency === "USD" ? "US$" : `${currency} `;
-  const sign = micros < 0 ? "-" : "";
-  const abs = Math.abs(Math.round(micros));
-  const whole = Math.floor(abs / 1_000_000);
-  let frac = String(abs % 1_000_000).padStart(6, "0");
-  while (frac.length > 4 && frac.endsWith("0")) frac = frac.slice(0, -1);
-  return `${sign}${symbol}${whole.toLocaleString("en-US")}.${frac}`;
 }

@@ -5,11 +5,7 @@
  * excluded with the variable named. Pure.
  */
 import { z } from "zod";
-import type {
-  HeaderMediaParam,
-  TemplateParamsInput,
-  TemplateVariables,
-} from "../whatsapp/template-params";
+import type { HeaderMediaParam, TemplateParamsInput, TemplateVariables } from "../whatsapp/template-params";
 
 export const CONTACT_FIELDS = ["profile_name", "wa_id"] as const;
 export type ContactField = (typeof CONTACT_FIELDS)[number];
@@ -57,7 +53,7 @@ export type RecipientContext = {
 
 export type ResolvedParams = { ok: true; input: TemplateParamsInput } | { ok: false; missing: string[] };
 
-function valueOf(src: VariableSource, ctx: RecipientContext): string {
+function sourceValue(src: VariableSource, ctx: RecipientContext): string {
   switch (src.source) {
     case "text":
       return src.value.trim();
@@ -113,7 +109,7 @@ export function resolveParams(
     const out: Record<string, string> = {};
     for (const n of names) {
       const src = sources[n];
-      const v = src ? valueOf(src, ctx) : "";
+      const v = src ? sourceValue(src, ctx) : "";
       if (v === "") missing.push(where === "button" ? `button ${Number(n) + 1}` : `${where} {{${n}}}`);
       // Meta refuses line breaks, tabs and long space runs in text parameters (132018).
       else out[n] = v.replace(/[\r\n\t]+/g, " ").replace(/ {5,}/g, "    ");

@@ -19,6 +19,11 @@ export const en = {
     "Demo: agent1@demo.test · agent2@demo.test · supervisor@demo.test · admin@demo.test — password demo1234",
 
   "nav.inbox": "Inbox",
+  "nav.costs": "Costs",
+  "nav.campaigns": "Campaigns",
+  "nav.prices": "Prices",
+  "nav.settings": "Settings",
+  "nav.admin": "Admin",
   "nav.templates": "Templates",
   "nav.users": "Users",
   "nav.canned": "Canned responses",
@@ -168,6 +173,9 @@ export const en = {
 
   "price.opens": "opens a {category} conversation: {price}",
   "price.opensFree": "opens a {category} conversation: free",
+  "price.opensAn": "opens an {category} conversation: {price}",
+  "price.opensFreeAn": "opens an {category} conversation: free",
+  "price.noNewChargeAn": "no new charge — an {category} conversation is open until {time}",
   "price.freeFep": "free — inside the free entry point window",
   "price.noNewCharge": "no new charge — a {category} conversation is open until {time}",
   "price.perMessage": "charged per message: {price}",

@@ -18,6 +18,11 @@ export const ptBR: Dictionary = {
     "Demo: agent1@demo.test · agent2@demo.test · supervisor@demo.test · admin@demo.test — senha demo1234",
 
   "nav.inbox": "Caixa de entrada",
+  "nav.costs": "Custos",
+  "nav.campaigns": "Campanhas",
+  "nav.prices": "Preços",
+  "nav.settings": "Configurações",
+  "nav.admin": "Admin",
   "nav.templates": "Modelos",
   "nav.users": "Usuários",
   "nav.canned": "Respostas prontas",
@@ -166,6 +171,9 @@ export const ptBR: Dictionary = {
 
   "price.opens": "abre uma conversa de {category}: {price}",
   "price.opensFree": "abre uma conversa de {category}: grátis",
+  "price.opensAn": "abre uma conversa de {category}: {price}",
+  "price.opensFreeAn": "abre uma conversa de {category}: grátis",
+  "price.noNewChargeAn": "sem nova cobrança — uma conversa de {category} está aberta até {time}",
   "price.freeFep": "grátis — dentro da janela do ponto de entrada gratuito",
   "price.noNewCharge": "sem nova cobrança — uma conversa de {category} está aberta até {time}",
   "price.perMessage": "cobrado por mensagem: {price}",

@@ -3,12 +3,13 @@ import { eq } from "drizzle-orm";
 import { decode } from "next-auth/jwt";
 import { Server, type Socket } from "socket.io";
 import { z } from "zod";
-import { getDb } from "@/db/client";
+import { databaseUrl, getDb } from "@/db/client";
 import { threads } from "@/db/schema";
 import { SESSION_COOKIE_NAMES } from "@/lib/auth.config";
 import type { Role } from "@/lib/domain";
 import { env } from "@/lib/env";
 import { log } from "@/lib/logger";
+import { attachPostgresAdapter } from "@/lib/realtime/adapter";
 import { type IoServer, setIo } from "@/lib/realtime/emit";
 import { type ClientToServerEvents, rooms, type ServerToClientEvents } from "@/lib/realtime/events";
 import { startWindowAnnouncer } from "@/lib/realtime/window-announcer";
@@ -80,13 +81,18 @@ export async function userFromHandshake(cookieHeader: string | undefined): Promi
  * rooms of the threads it opens. Tracks presence and who is viewing or typing
  * on each thread, and starts the window-expiry announcer.
  */
-export async function attachRealtime(httpServer: http.Server): Promise<IoServer> {
+export async function attachRealtime(
+  httpServer: http.Server,
+  opts: { windowScanMs?: number } = {},
+): Promise<IoServer> {
   const io: IoServer = new Server<
     ClientToServerEvents,
     ServerToClientEvents,
     Record<string, never>,
     SocketData
   >(httpServer, { serveClient: false, pingInterval: 20_000, pingTimeout: 20_000 });
+  // With the adapter, `io.to(room).emit` reaches agents on every instance (see adapter.ts).
+  const endAdapter = env().REALTIME_ADAPTER === "postgres" ? attachPostgresAdapter(io, databaseUrl()) : null;
   setIo(io);
 
   io.use(async (socket, next) => {
@@ -214,8 +220,12 @@ export async function attachRealtime(httpServer: http.Server): Promise<IoServer>
     });
   });
 
-  const announcer = startWindowAnnouncer(io);
-  httpServer.on("close", () => announcer.stop());
+  // Shared adapter: each expiry is claimed by one instance and broadcast; alone: emitted locally.
+  const announcer = startWindowAnnouncer(io, { shared: endAdapter !== null, intervalMs: opts.windowScanMs });
+  httpServer.on("close", () => {
+    announcer.stop();
+    void endAdapter?.();
+  });
   log.info("realtime.attached");
   return io;
 }

@@ -1,4 +1,4 @@
-import { and, eq, gt, lte, or } from "drizzle-orm";
+import { and, eq, gt, lte, or, sql } from "drizzle-orm";
 import { type Db, getDb } from "@/db/client";
 import { threads } from "@/db/schema";
 import { log } from "@/lib/logger";
@@ -13,14 +13,17 @@ import { wakeSnoozedThreads } from "@/lib/services/threads";
  * re-reads the thread — a new customer message may have pushed the window
  * out — and emits `thread:window` to the inbox and thread rooms.
  *
- * Several instances each emit to their own sockets only (`io.local`), so with a
- * shared adapter nobody gets an event twice. The same tick reopens snoozed
- * threads whose time has come.
+ * With several instances sharing a Socket.IO adapter (`shared`), every instance
+ * holds the same few timers and the first to insert the expiry's row in
+ * `window_announcements` broadcasts it through the adapter: announced once,
+ * and an instance that dies costs nothing. Alone (no adapter) it emits to its
+ * own sockets. The same tick reopens snoozed threads whose time has come
+ * (a conditional update: one instance wins each thread).
  */
 export function startWindowAnnouncer(
   io: IoServer,
-  opts: { intervalMs?: number; db?: () => Db } = {},
-): { stop: () => void; scan: () => Promise<void> } {
+  opts: { intervalMs?: number; db?: () => Db; shared?: boolean } = {},
+): { stop: () => void; scan: () => Promise<void>; pending: () => number } {
   const intervalMs = opts.intervalMs ?? 30_000;
   const db = opts.db ?? getDb;
   const timers = new Map<string, NodeJS.Timeout>();
@@ -30,24 +33,48 @@ export function startWindowAnnouncer(
     timers.delete(key);
     if (stopped) return;
     try {
-      const [t] = await db()
-        .select({ inboxId: threads.inboxId, csw: threads.cswExpiresAt, fep: threads.fepExpiresAt })
-        .from(threads)
-        .where(eq(threads.id, threadId));
-      if (!t) return;
-      const current = kind === "csw" ? t.csw : t.fep;
-      // Moved (new inbound message, recomputed FEP): the new expiry gets its own timer when it nears.
-      if (!current || current.getTime() !== at.getTime()) return;
-      io.local.to([rooms.inbox(t.inboxId), rooms.thread(threadId)]).emit("thread:window", {
+      const inboxId = opts.shared ? await claim(threadId, kind, at) : await stillDue(threadId, kind, at);
+      // Moved (new inbound message, recomputed FEP) — the new expiry gets its own timer when it
+      // nears — or another instance announced it.
+      if (!inboxId) return;
+      const target = opts.shared ? io : io.local;
+      target.to([rooms.inbox(inboxId), rooms.thread(threadId)]).emit("thread:window", {
         threadId,
-        inboxId: t.inboxId,
+        inboxId,
         kind,
-        expiresAt: current.toISOString(),
+        expiresAt: at.toISOString(),
       });
-      log.info("realtime.window_expired", { threadId, kind, at: current.toISOString() });
+      log.info("realtime.window_expired", { threadId, kind, at: at.toISOString() });
     } catch (err) {
       log.error("realtime.window_announce_failed", { threadId, error: String(err) });
     }
+  }
+
+  /** The thread's inbox if its window still ends at `at` (ms precision, as the timer saw it). */
+  async function stillDue(threadId: string, kind: "csw" | "fep", at: Date): Promise<string | null> {
+    const [t] = await db()
+      .select({ inboxId: threads.inboxId, csw: threads.cswExpiresAt, fep: threads.fepExpiresAt })
+      .from(threads)
+      .where(eq(threads.id, threadId));
+    const current = kind === "csw" ? t?.csw : t?.fep;
+    return t && current?.getTime() === at.getTime() ? t.inboxId : null;
+  }
+
+  /** stillDue + the claim, in one statement: only the instance whose insert lands gets the inbox. */
+  async function claim(threadId: string, kind: "csw" | "fep", at: Date): Promise<string | null> {
+    const column = kind === "csw" ? threads.cswExpiresAt : threads.fepExpiresAt;
+    const rows = await db().execute<{ inbox_id: string }>(sql`
+      with t as (
+        select ${threads.id} as id, ${threads.inboxId} as inbox_id from ${threads}
+         where ${threads.id} = ${threadId}
+           and date_trunc('milliseconds', ${column}) = ${at.toISOString()}::timestamptz),
+      won as (
+        insert into window_announcements (thread_id, kind, expires_at)
+        select id, ${kind}::text, ${at.toISOString()}::timestamptz from t
+        on conflict do nothing
+        returning thread_id)
+      select t.inbox_id from t join won on won.thread_id = t.id`);
+    return rows[0]?.inbox_id ?? null;
   }
 
   function schedule(threadId: string, kind: "csw" | "fep", at: Date) {
@@ -81,6 +108,10 @@ export function startWindowAnnouncer(
         if (r.fep && r.fep > now && r.fep <= horizon) schedule(r.id, "fep", r.fep);
       }
       await wakeSnoozedThreads(db(), now);
+      // Claims only matter while instances' timers for one instant are firing; keep the table small.
+      if (opts.shared)
+        await db().execute(sql`delete from window_announcements where announced_at < now() - interval '1 hour'`);
+      log.debug("realtime.window_scan", { due: rows.length, timers: timers.size });
     } catch (err) {
       log.error("realtime.window_scan_failed", { error: String(err) });
     }
@@ -91,6 +122,8 @@ export function startWindowAnnouncer(
   interval.unref();
   return {
     scan,
+    /** Timers held now: only for expiries within the next interval, never one per thread. */
+    pending: () => timers.size,
     stop() {
       stopped = true;
       clearInterval(interval);

@@ -1118,7 +1118,11 @@ function inboxScope(state: SenderState) {
  * id. A campaign must not flood the agents' open list with a thousand unanswered threads, so a
  * new thread starts resolved; the customer's reply reopens it (webhook ingest does).
  */
-async function campaignThreads(db: DbOrTx, inboxId: string, contactIds: readonly string[]): Promise<Map<string, string>> {
+async function campaignThreads(
+  db: DbOrTx,
+  inboxId: string,
+  contactIds: readonly string[],
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (contactIds.length === 0) return out;
   await db
@@ -1171,11 +1175,9 @@ async function sendBatch(
     : [];
   let handed = 0;
   let paused: string | null = null;
-  const threadOf = await campaignThreads(
-    db,
-    c.inboxId,
-    [...new Set(recipients.filter((r) => r.contactId && !(marketing && r.optedOut)).map((r) => r.contactId!))],
-  );
+  const threadOf = await campaignThreads(db, c.inboxId, [
+    ...new Set(recipients.filter((r) => r.contactId && !(marketing && r.optedOut)).map((r) => r.contactId!)),
+  ]);
 
   await mapLimit(recipients, SEND_CONCURRENCY, async (r) => {
     if (paused) return;
@@ -1251,9 +1253,7 @@ async function startDueCampaigns(db: Db, state: SenderState, now: Date): Promise
   const due = await db
     .select({ id: campaigns.id })
     .from(campaigns)
-    .where(
-      and(eq(campaigns.status, "scheduled"), lte(campaigns.scheduledAt, now), inboxScope(state)),
-    );
+    .where(and(eq(campaigns.status, "scheduled"), lte(campaigns.scheduledAt, now), inboxScope(state)));
   const started: string[] = [];
   for (const d of due) {
     const preview = await previewCampaign(db, d.id, now);

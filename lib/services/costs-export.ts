@@ -67,7 +67,8 @@ export const PMP_ITEM_COLUMNS = [
   "mismatch",
 ] as const;
 
-const iso = (d: Date | string | null) => (d === null ? null : (d instanceof Date ? d : new Date(d)).toISOString());
+const iso = (d: Date | string | null) =>
+  d === null ? null : (d instanceof Date ? d : new Date(d)).toISOString();
 
 type Cursor = { at: string; id: string } | null;
 
@@ -85,7 +86,9 @@ function itemsQuery(model: PricingModel, f: CostsFilters, cursor: Cursor, limit:
       left join users u on u.id = bc.opened_by_user_id
       order by bc.opened_at, bc.id`;
   }
-  const after = cursor ? sql`and (delivered_at, message_id) > (${cursor.at}::timestamptz, ${cursor.id}::uuid)` : sql``;
+  const after = cursor
+    ? sql`and (delivered_at, message_id) > (${cursor.at}::timestamptz, ${cursor.id}::uuid)`
+    : sql``;
   return sql`
     select bm.message_id as id, bm.sent_at, bm.delivered_at as at, bm.category, bm.pricing_category, bm.pmp_type,
            bm.cost_micros, bm.currency, i.name as inbox, bm.waba_id, c.wa_id, c.profile_name, u.name as agent,
@@ -185,15 +188,42 @@ export function summaryCsv(d: CostsDashboard): string {
   const cur = d.currency;
   const money = (m: number) => [m, microsToDecimal(m), cur];
   let out = csvLine(SUMMARY_COLUMNS);
-  out += csvLine(["total", d.model, `${d.period.from}..${d.period.to}`, d.totals.count, d.totals.billable, d.totals.free, null, ...money(d.totals.costMicros)]);
+  out += csvLine([
+    "total",
+    d.model,
+    `${d.period.from}..${d.period.to}`,
+    d.totals.count,
+    d.totals.billable,
+    d.totals.free,
+    null,
+    ...money(d.totals.costMicros),
+  ]);
   for (const c of d.byCategory) {
-    out += csvLine(["category", c.category, c.category, c.count, c.billable, c.free, c.unitPriceMicros, ...money(c.costMicros)]);
+    out += csvLine([
+      "category",
+      c.category,
+      c.category,
+      c.count,
+      c.billable,
+      c.free,
+      c.unitPriceMicros,
+      ...money(c.costMicros),
+    ]);
   }
   for (const i of d.byInbox) {
     out += csvLine(["inbox", i.inboxId, i.name, i.count, i.billable, i.free, null, ...money(i.costMicros)]);
   }
   for (const a of d.byAgent) {
-    out += csvLine(["agent", a.userId ?? "none", a.name, a.count, a.billable, a.free, null, ...money(a.costMicros)]);
+    out += csvLine([
+      "agent",
+      a.userId ?? "none",
+      a.name,
+      a.count,
+      a.billable,
+      a.free,
+      null,
+      ...money(a.costMicros),
+    ]);
   }
   for (const day of d.daily) {
     out += csvLine(["day", day.day, day.day, null, null, null, null, ...money(day.costMicros)]);

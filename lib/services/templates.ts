@@ -45,6 +45,7 @@ import {
   createMessageTemplate,
   deleteMessageTemplate,
   editMessageTemplate,
+  getMessageTemplate,
   listMessageTemplates,
   type MetaApiError,
   type MetaTemplate,
@@ -450,7 +451,7 @@ export async function createTemplate(
   }
   log.info("templates.created", { ...ctx, id: row.id, metaId: row.metaId, status: row.status });
   emitTemplateChanges([changeOf(row)]);
-  return row;
+  return (await catchUpStatus(db, row, creds)) ?? row;
 }
 
 /**
@@ -518,7 +519,7 @@ export async function editTemplate(
   });
   log.info("templates.edited", { ...ctx, id: row.id });
   emitTemplateChanges([changeOf(row)]);
-  return row;
+  return (await catchUpStatus(db, row, creds)) ?? row;
 }
 
 /**
@@ -562,6 +563,46 @@ export async function deleteTemplate(db: DbOrTx, actor: Actor, id: string): Prom
   log.info("templates.deleted", { ...ctx, rows: victims.length });
   emitTemplateChanges(victims.map((r) => changeOf(r, "DELETED")));
   return victims.find((r) => r.id === t.id) ?? t;
+}
+
+/**
+ * Meta reviews in the background and reports by webhook; a webhook that lands
+ * before our row is written (create) or overwritten by it (edit → PENDING) is
+ * lost. Reading the status back once after our commit closes that gap. A
+ * failure here is only logged: the periodic sync catches up.
+ */
+async function catchUpStatus(
+  db: DbOrTx,
+  row: TemplateRow,
+  creds: WabaCredentials,
+): Promise<TemplateRow | null> {
+  if (!row.metaId) return null;
+  try {
+    const meta = await getMessageTemplate(creds, row.metaId);
+    const effect = statusEffect(meta.status);
+    if (!effect || effect.kind !== "status" || effect.status === row.status) return null;
+    const { change, current } = await db.transaction(async (tx) => {
+      const [current] = await tx.select().from(templates).where(eq(templates.id, row.id)).for("update");
+      if (!current || current.deletedAt) return { change: null, current: current ?? null };
+      const change = await applyEffect(tx, current, effect, {
+        reason: statusReason(effect.status, meta.rejected_reason ?? null),
+        category: meta.category ?? null,
+        metaId: null,
+        now: new Date(),
+        source: "sync",
+        event: meta.status,
+      });
+      return { change, current };
+    });
+    if (change) emitTemplateChanges([change]);
+    // Re-read: the change applied here, or the webhook that got in first.
+    return change || current
+      ? ((await db.select().from(templates).where(eq(templates.id, row.id)))[0] ?? null)
+      : null;
+  } catch (err) {
+    log.warn("templates.catch_up_failed", { id: row.id, metaId: row.metaId, error: String(err) });
+    return null;
+  }
 }
 
 /** Shows or hides an approved template in the agents' picker. */

@@ -51,6 +51,8 @@ export function pickerPrice(input: PickerPriceInput, t: Translate): PickerPrice 
   const now = input.now.getTime();
   const catName = t(categoryKey(input.category));
   const base = categoryKey(input.category).slice("category.".length);
+  // English says "an authentication conversation" ("a utility", "a marketing"); other languages ignore it.
+  const an = base === "authentication";
   if (input.fepExpiresAt && ms(input.fepExpiresAt) > now) {
     return { kind: "free_fep", text: t("price.freeFep"), micros: 0 };
   }
@@ -83,8 +85,8 @@ export function pickerPrice(input: PickerPriceInput, t: Translate): PickerPrice 
     kind: "opens",
     text:
       input.priceMicros === 0
-        ? t("price.opensFree", { category: catName })
-        : t("price.opens", { category: catName, price }),
+        ? t(an ? "price.opensFreeAn" : "price.opensFree", { category: catName })
+        : t(an ? "price.opensAn" : "price.opens", { category: catName, price }),
     micros: input.priceMicros,
   };
 }

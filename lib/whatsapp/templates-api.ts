@@ -125,6 +125,24 @@ export async function listMessageTemplates(creds: WabaCredentials): Promise<Meta
   return out;
 }
 
+/** One template by Meta's id (status, reason, category): to catch up with a webhook that raced our write. */
+export async function getMessageTemplate(
+  creds: Pick<WabaCredentials, "accessToken" | "baseUrl">,
+  templateId: string,
+): Promise<Pick<MetaTemplate, "id" | "status" | "category" | "rejected_reason">> {
+  const res = await call<MetaTemplate>(
+    `${creds.baseUrl}/${encodeURIComponent(templateId)}?fields=id,name,status,category,rejected_reason`,
+    creds.accessToken,
+    { method: "GET" },
+  );
+  return {
+    id: String(res.id),
+    status: res.status,
+    category: res.category,
+    rejected_reason: res.rejected_reason ?? null,
+  };
+}
+
 /** Submits a new template for review. Meta answers with its id and status (normally PENDING). */
 export async function createMessageTemplate(
   creds: WabaCredentials,
@@ -179,6 +197,9 @@ export function templateErrorToAppError(
 ): AppError {
   if (err instanceof AppError) return err;
   if (!(err instanceof MetaApiError)) {
+    log.error("meta.templates.unexpected", {
+      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    });
     return new AppError("meta_error", "WhatsApp (Meta) returned an unexpected answer. It has been logged.");
   }
   const details = { metaCode: err.code, metaSubcode: err.subcode, metaMessage: err.message };

@@ -34,7 +34,9 @@ export function startCampaignSender(
     }
     running = runCampaignRound(opts.db ?? getDb(), state)
       .then(() => undefined)
-      .catch((err) => log.error("campaign_sender.round_failed", { error: String(err), stack: (err as Error)?.stack }))
+      .catch((err) =>
+        log.error("campaign_sender.round_failed", { error: String(err), stack: (err as Error)?.stack }),
+      )
       .finally(() => {
         running = null;
         if (again && !stopped) {

@@ -7,6 +7,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
 import { campaignRecipients, campaigns, contacts, messages, threads } from "../../db/schema";
+import { utcToZonedInput } from "../../lib/campaigns/schedule";
 import { AppError } from "../../lib/errors";
 import {
   cancelCampaign,
@@ -24,7 +25,6 @@ import {
   workspaceTimezone,
 } from "../../lib/services/campaigns";
 import { startOutboxWorker } from "../../lib/services/outbox";
-import { utcToZonedInput } from "../../lib/campaigns/schedule";
 import { makeContacts, makeUser, randomLabel, waitForProgress } from "./campaigns-helpers";
 import {
   createTestInbox,
@@ -54,7 +54,11 @@ beforeAll(async () => {
       name: `promo_${Date.now()}`,
       category: "MARKETING",
       components: [
-        { type: "BODY", text: "Hi {{1}}, order {{2}} ships {{3}}.", example: { body_text: [["A", "B", "C"]] } },
+        {
+          type: "BODY",
+          text: "Hi {{1}}, order {{2}} ships {{3}}.",
+          example: { body_text: [["A", "B", "C"]] },
+        },
       ],
     })
   ).id;
@@ -164,7 +168,10 @@ describe("campaign audiences", () => {
     const supervisor = await makeUser(db, "supervisor");
     const label = randomLabel("optout");
     const people = await makeContacts(db, 4, { labels: [label] });
-    await db.update(contacts).set({ optedOutMarketing: true, optedOutAt: new Date() }).where(eq(contacts.id, people[0].id));
+    await db
+      .update(contacts)
+      .set({ optedOutMarketing: true, optedOutAt: new Date() })
+      .where(eq(contacts.id, people[0].id));
 
     const base = { inboxId: inbox.id, audience: { kind: "label" as const, label } };
     const utility = await previewNewCampaign(db, supervisor, {
@@ -179,7 +186,13 @@ describe("campaign audiences", () => {
       ...base,
       name: "m",
       templateId: marketingId,
-      variables: { body: { "1": nameVar, "2": { source: "field", field: "wa_id" }, "3": { source: "text", value: "soon" } } },
+      variables: {
+        body: {
+          "1": nameVar,
+          "2": { source: "field", field: "wa_id" },
+          "3": { source: "text", value: "soon" },
+        },
+      },
     });
     expect(preview).toMatchObject({ audience: 4, sendable: 3, excluded: { opted_out: 1 } });
     expect(preview.excludedList).toEqual([
@@ -188,7 +201,10 @@ describe("campaign audiences", () => {
 
     await launchCampaign(db, supervisor, campaignId, { when: "now" });
     // Replies STOP after launch, before the sender reaches them.
-    await db.update(contacts).set({ optedOutMarketing: true, optedOutAt: new Date() }).where(eq(contacts.id, people[1].id));
+    await db
+      .update(contacts)
+      .set({ optedOutMarketing: true, optedOutAt: new Date() })
+      .where(eq(contacts.id, people[1].id));
     const state = newSenderState({ inboxIds: [inbox.id] });
     const done = await waitFor(
       async () => {
@@ -207,7 +223,7 @@ describe("campaign audiences", () => {
     expect(skipped.map((r) => r.waId).sort()).toEqual([people[0].waId, people[1].waId].sort());
   }, 120_000);
 
-  it("\"wrote to us in the last N days\" takes contacts whose last message to this number is recent enough", async () => {
+  it('"wrote to us in the last N days" takes contacts whose last message to this number is recent enough', async () => {
     const supervisor = await makeUser(db, "supervisor");
     const [recent, old, never] = await makeContacts(db, 3);
     const day = 86_400_000;
@@ -260,13 +276,20 @@ describe("campaign audiences", () => {
       "invalid_input",
       /empty/,
     );
-    await expectAppError(previewNewCampaign(db, supervisor, { ...ok, name: "" }), "invalid_input", /Name the campaign/);
+    await expectAppError(
+      previewNewCampaign(db, supervisor, { ...ok, name: "" }),
+      "invalid_input",
+      /Name the campaign/,
+    );
     const pending = await seedTemplate(db, h, inbox, {
       name: `pending_${Date.now()}`,
       status: "PENDING",
       components: [{ type: "BODY", text: "Hi" }],
     });
-    await expectAppError(previewNewCampaign(db, supervisor, { ...ok, templateId: pending.id }), "template_not_approved");
+    await expectAppError(
+      previewNewCampaign(db, supervisor, { ...ok, templateId: pending.id }),
+      "template_not_approved",
+    );
     expect((await listContactLabels(db)).find((l) => l.label === label)).toEqual({ label, contacts: 1 });
   });
 });
@@ -333,7 +356,10 @@ describe("campaign lifecycle", () => {
     const state = newSenderState({ inboxIds: [inbox.id] });
     await runCampaignRound(db, state);
     expect((await getCampaignDetail(db, supervisor, campaignId)).status).toBe("scheduled");
-    await db.update(campaigns).set({ scheduledAt: new Date(Date.now() - 1000) }).where(eq(campaigns.id, campaignId));
+    await db
+      .update(campaigns)
+      .set({ scheduledAt: new Date(Date.now() - 1000) })
+      .where(eq(campaigns.id, campaignId));
     await runCampaignRound(db, state);
     const detail = await getCampaignDetail(db, supervisor, campaignId);
     expect(detail.status).toBe("running");

@@ -114,7 +114,10 @@ describe("a 1,000-recipient campaign", () => {
     // The engine's bill for these recipients since launch: only conversations the campaign opened.
     const contactIds = people.map((p) => p.id);
     const [billed] = await db
-      .select({ n: sql<number>`count(*)::int`, micros: sql<string>`coalesce(sum(${billingConversations.costMicros}), 0)` })
+      .select({
+        n: sql<number>`count(*)::int`,
+        micros: sql<string>`coalesce(sum(${billingConversations.costMicros}), 0)`,
+      })
       .from(billingConversations)
       .where(
         and(
@@ -143,7 +146,9 @@ describe("a 1,000-recipient campaign", () => {
       .select({ body: messages.body, campaignId: messages.campaignId })
       .from(messages)
       .innerJoin(campaignRecipients, eq(campaignRecipients.messageId, messages.id))
-      .where(and(eq(campaignRecipients.campaignId, campaignId), eq(campaignRecipients.waId, people[500].waId)));
+      .where(
+        and(eq(campaignRecipients.campaignId, campaignId), eq(campaignRecipients.waId, people[500].waId)),
+      );
     expect(one).toEqual({ body: `Hi Customer ${people[500].waId.slice(-4)}, spring sale!`, campaignId });
   }, 240_000);
 });

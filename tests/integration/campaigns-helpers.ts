@@ -26,7 +26,8 @@ export async function makeUser(db: Db, role: Role, inboxIds: string[] = []): Pro
       role,
     })
     .returning({ id: users.id, role: users.role, name: users.name });
-  if (inboxIds.length) await db.insert(inboxMembers).values(inboxIds.map((inboxId) => ({ inboxId, userId: u.id })));
+  if (inboxIds.length)
+    await db.insert(inboxMembers).values(inboxIds.map((inboxId) => ({ inboxId, userId: u.id })));
   return u;
 }
 
@@ -161,7 +162,10 @@ export async function waitForProgress(
 }
 
 export async function campaignStatus(db: Db, campaignId: string): Promise<string> {
-  const [c] = await db.select({ status: campaigns.status }).from(campaigns).where(eq(campaigns.id, campaignId));
+  const [c] = await db
+    .select({ status: campaigns.status })
+    .from(campaigns)
+    .where(eq(campaigns.id, campaignId));
   return c.status;
 }
 

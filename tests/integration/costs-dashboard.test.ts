@@ -12,7 +12,7 @@ import type { PricingModel } from "../../lib/domain";
 import { replay } from "../../lib/pricing/replay";
 import { recomputeBilling } from "../../lib/services/billing-recompute";
 import { type CostsDashboard, getCostsDashboard } from "../../lib/services/costs";
-import { HOUR, lastMonthStart, SEED_RATES, Scenario } from "./costs-scenario";
+import { HOUR, lastMonthStart, Scenario, SEED_RATES } from "./costs-scenario";
 
 const db = getDb();
 const monthOf = (start: Date) => ({
@@ -32,7 +32,8 @@ function replayTotals(s: Scenario, model: PricingModel, rates = SEED_RATES) {
 
 function dashTotals(d: CostsDashboard) {
   const byCategory: Record<string, { count: number; costMicros: number }> = {};
-  for (const c of d.byCategory) if (c.count > 0) byCategory[c.category] = { count: c.count, costMicros: c.costMicros };
+  for (const c of d.byCategory)
+    if (c.count > 0) byCategory[c.category] = { count: c.count, costMicros: c.costMicros };
   return { total: d.totals.costMicros, byCategory };
 }
 
@@ -99,7 +100,9 @@ describe("costs dashboard = replay of the same webhook events", () => {
     const closed = await db
       .select()
       .from(billingConversations)
-      .where(and(eq(billingConversations.wabaId, s.inbox.wabaId), eq(billingConversations.category, "marketing")));
+      .where(
+        and(eq(billingConversations.wabaId, s.inbox.wabaId), eq(billingConversations.category, "marketing")),
+      );
     const byFep = closed.find((c) => c.closedAt !== null)!;
     expect(byFep.costMicros).toBe(62500);
     expect(byFep.closedAt!.getTime()).toBe(at(25).getTime() + 5000);
@@ -107,25 +110,44 @@ describe("costs dashboard = replay of the same webhook events", () => {
     const nobody = d.byAgent.find((a) => a.userId === null)!;
     expect(nobody).toMatchObject({ count: 1, costMicros: 62500 }); // c2's first marketing template, sent by the API
     expect(agentRow.costMicros + nobody.costMicros).toBe(d.totals.costMicros);
-    expect(d.byInbox).toEqual([expect.objectContaining({ inboxId: s.inbox.id, costMicros: d.totals.costMicros })]);
+    expect(d.byInbox).toEqual([
+      expect.objectContaining({ inboxId: s.inbox.id, costMicros: d.totals.costMicros }),
+    ]);
     expect(d.daily.reduce((sum, day) => sum + day.costMicros, 0)).toBe(d.totals.costMicros);
     // Day of T0: c2's marketing at 0h and c4's at 19h.
-    expect(d.daily.find((day) => day.day === T0.toISOString().slice(0, 10))!.byCategory.marketing).toBe(125000);
+    expect(d.daily.find((day) => day.day === T0.toISOString().slice(0, 10))!.byCategory.marketing).toBe(
+      125000,
+    );
   });
 
   it("PMP: free-form and a utility template inside the window are free customer service", async () => {
-    const [m] = await db.select().from(billingMessages).where(eq(billingMessages.messageId, await idOf(wamids.utilityInCsw)));
+    const [m] = await db
+      .select()
+      .from(billingMessages)
+      .where(eq(billingMessages.messageId, await idOf(wamids.utilityInCsw)));
     expect(m).toMatchObject({ pmpType: "free_customer_service", costMicros: 0, cbpCategory: "utility" });
-    const d = await getCostsDashboard(db, { ...monthOf(lastMonthStart()), wabaId: s.inbox.wabaId, model: "pmp" });
+    const d = await getCostsDashboard(db, {
+      ...monthOf(lastMonthStart()),
+      wabaId: s.inbox.wabaId,
+      model: "pmp",
+    });
     expect(d.totals.freeByReason.free_customer_service).toBeGreaterThan(0);
     expect(d.totals.freeByReason.free_entry_point).toBe(2);
   });
 
   it("a rebuild from scratch changes nothing (the incremental path is exact)", async () => {
-    const before = await getCostsDashboard(db, { ...monthOf(lastMonthStart()), wabaId: s.inbox.wabaId, model: "cbp" });
+    const before = await getCostsDashboard(db, {
+      ...monthOf(lastMonthStart()),
+      wabaId: s.inbox.wabaId,
+      model: "cbp",
+    });
     const stats = await recomputeBilling(db, { wabaId: s.inbox.wabaId, ...monthOf(lastMonthStart()) });
     expect(stats.conversationsChanged + stats.messagesChanged).toBe(0);
-    const after = await getCostsDashboard(db, { ...monthOf(lastMonthStart()), wabaId: s.inbox.wabaId, model: "cbp" });
+    const after = await getCostsDashboard(db, {
+      ...monthOf(lastMonthStart()),
+      wabaId: s.inbox.wabaId,
+      model: "cbp",
+    });
     expect(dashTotals(after)).toEqual(dashTotals(before));
   });
 });

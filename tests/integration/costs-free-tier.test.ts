@@ -9,10 +9,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
 import { billingConversations, contacts } from "../../db/schema";
 import { replay } from "../../lib/pricing/replay";
-import { repriceMonth, recomputeBilling } from "../../lib/services/billing-recompute";
+import { recomputeBilling, repriceMonth } from "../../lib/services/billing-recompute";
 import { loadPriceTable } from "../../lib/services/contact-events";
 import { getCostsDashboard } from "../../lib/services/costs";
-import { lastMonthStart, SEED_RATES, Scenario } from "./costs-scenario";
+import { lastMonthStart, Scenario, SEED_RATES } from "./costs-scenario";
 
 const db = getDb();
 const SERVICE = 4000; // > 0 so the tier matters
@@ -69,7 +69,11 @@ describe("free tier: 1,000 service conversations per WABA per UTC month", () => 
     // The same conversations (customer and instant), not just the same sum — including which of
     // the two opened at the same second got the 1,000th slot.
     const rows = await db
-      .select({ waId: contacts.waId, openedAt: billingConversations.openedAt, costMicros: billingConversations.costMicros })
+      .select({
+        waId: contacts.waId,
+        openedAt: billingConversations.openedAt,
+        costMicros: billingConversations.costMicros,
+      })
       .from(billingConversations)
       .innerJoin(contacts, eq(contacts.id, billingConversations.contactId))
       .where(
@@ -89,7 +93,11 @@ describe("free tier: 1,000 service conversations per WABA per UTC month", () => 
   });
 
   it("shows this month's tier used and remaining", async () => {
-    const d = await getCostsDashboard(db, { from: thisMonth, to: new Date(now.getTime() + 1), wabaId: s.inbox.wabaId });
+    const d = await getCostsDashboard(db, {
+      from: thisMonth,
+      to: new Date(now.getTime() + 1),
+      wabaId: s.inbox.wabaId,
+    });
     const tier = d.freeTier.wabas.find((w) => w.wabaId === s.inbox.wabaId)!;
     expect(tier).toMatchObject({ used: 2, remaining: 998, serviceConversations: 2 });
     expect(d.freeTier.limit).toBe(1000);
@@ -107,7 +115,12 @@ describe("free tier: 1,000 service conversations per WABA per UTC month", () => 
       .update(billingConversations)
       .set({ costMicros: 0, freeReason: "free_tier" })
       .where(eq(billingConversations.wabaId, s.inbox.wabaId));
-    const stats = await recomputeBilling(db, { wabaId: s.inbox.wabaId, from: start, to: end, rebuild: false });
+    const stats = await recomputeBilling(db, {
+      wabaId: s.inbox.wabaId,
+      from: start,
+      to: end,
+      rebuild: false,
+    });
     expect(stats.conversationsChanged).toBe(3);
     const d = await getCostsDashboard(db, { from: start, to: end, wabaId: s.inbox.wabaId, model: "cbp" });
     expect(d.totals.costMicros).toBe(3 * SERVICE);

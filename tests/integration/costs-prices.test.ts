@@ -12,7 +12,7 @@ import { recomputeAllBilling, recomputeBilling } from "../../lib/services/billin
 import { getCostsDashboard } from "../../lib/services/costs";
 import { costItemsCsv, summaryCsv } from "../../lib/services/costs-export";
 import { addPrice, deletePrice, setPricingModel } from "../../lib/services/prices";
-import { HOUR, lastMonthStart, SEED_RATES, Scenario } from "./costs-scenario";
+import { HOUR, lastMonthStart, Scenario, SEED_RATES } from "./costs-scenario";
 
 const db = getDb();
 const DAY = 24 * HOUR;
@@ -64,7 +64,12 @@ describe("a price change mid-month", () => {
     s = await Scenario.create(db);
     const [u] = await db
       .insert(users)
-      .values({ email: `costs-admin-${s.market}@test.local`, name: "Costs Admin", passwordHash: "x", role: "admin" })
+      .values({
+        email: `costs-admin-${s.market}@test.local`,
+        name: "Costs Admin",
+        passwordHash: "x",
+        role: "admin",
+      })
       .returning();
     admin = { id: u.id, role: "admin" };
     for (const day of [4, 9, 13, 15, 19, 24]) {
@@ -89,18 +94,27 @@ describe("a price change mid-month", () => {
       micros: NEW_MARKETING,
       effectiveFrom: changeAt,
     };
-    await expect(addPrice(db, admin, input)).rejects.toMatchObject({ code: "invalid_input", details: { field: "effectiveFrom" } });
-    await expect(addPrice(db, { id: admin.id, role: "supervisor" }, input, { now: changeAt })).rejects.toMatchObject({
+    await expect(addPrice(db, admin, input)).rejects.toMatchObject({
+      code: "invalid_input",
+      details: { field: "effectiveFrom" },
+    });
+    await expect(
+      addPrice(db, { id: admin.id, role: "supervisor" }, input, { now: changeAt }),
+    ).rejects.toMatchObject({
       code: "forbidden",
     });
     await expect(addPrice(db, admin, { ...input, micros: -1 }, { now: changeAt })).rejects.toMatchObject({
       code: "invalid_input",
       details: { field: "micros" },
     });
-    await expect(addPrice(db, admin, { ...input, tierFromVolume: 1000 }, { now: changeAt })).rejects.toMatchObject({
+    await expect(
+      addPrice(db, admin, { ...input, tierFromVolume: 1000 }, { now: changeAt }),
+    ).rejects.toMatchObject({
       details: { field: "tierFromVolume" },
     });
-    await expect(addPrice(db, admin, { ...input, market: "55a" }, { now: changeAt })).rejects.toBeInstanceOf(AppError);
+    await expect(addPrice(db, admin, { ...input, market: "55a" }, { now: changeAt })).rejects.toBeInstanceOf(
+      AppError,
+    );
   });
 
   it("prices conversations opened from the effective date at the new price, earlier ones at the old", async () => {
@@ -108,7 +122,13 @@ describe("a price change mid-month", () => {
     const row = await addPrice(
       db,
       admin,
-      { model: "cbp", category: "marketing", market: `+${s.market}`, micros: NEW_MARKETING, effectiveFrom: changeAt },
+      {
+        model: "cbp",
+        category: "marketing",
+        market: `+${s.market}`,
+        micros: NEW_MARKETING,
+        effectiveFrom: changeAt,
+      },
       { now: new Date(changeAt.getTime() - DAY) },
     );
     expect(row).toMatchObject({ market: s.market, micros: NEW_MARKETING });
@@ -118,7 +138,12 @@ describe("a price change mid-month", () => {
       .where(and(eq(auditLog.action, "prices.add"), eq(auditLog.targetId, row.id)));
     expect(audit.actorUserId).toBe(admin.id);
 
-    const stats = await recomputeBilling(db, { wabaId: s.inbox.wabaId, from: start, to: end, rebuild: false });
+    const stats = await recomputeBilling(db, {
+      wabaId: s.inbox.wabaId,
+      from: start,
+      to: end,
+      rebuild: false,
+    });
     // Marketing opened on the 16th, 20th and 25th; the edge's second template opened nothing.
     expect(stats.conversationsChanged).toBe(3);
 
@@ -132,17 +157,21 @@ describe("a price change mid-month", () => {
     for (const [key, c] of Object.entries(oldR.contacts)) {
       (c.conversations ?? []).forEach((conv, i) => {
         const cost =
-          Date.parse(conv.openedAt) >= changeAt.getTime() ? newR.contacts[key].conversations![i].costMicros : conv.costMicros;
+          Date.parse(conv.openedAt) >= changeAt.getTime()
+            ? newR.contacts[key].conversations![i].costMicros
+            : conv.costMicros;
         expected += cost;
         byCategory[conv.category] = (byCategory[conv.category] ?? 0) + cost;
       });
     }
     const d = await getCostsDashboard(db, { from: start, to: end, wabaId: s.inbox.wabaId, model: "cbp" });
     expect(d.totals.costMicros).toBe(expected);
-    expect(Object.fromEntries(d.byCategory.filter((c) => c.count > 0).map((c) => [c.category, c.costMicros]))).toEqual(
-      byCategory,
+    expect(
+      Object.fromEntries(d.byCategory.filter((c) => c.count > 0).map((c) => [c.category, c.costMicros])),
+    ).toEqual(byCategory);
+    expect(d.byCategory.find((c) => c.category === "marketing")!.costMicros).toBe(
+      4 * 62500 + 3 * NEW_MARKETING,
     );
-    expect(d.byCategory.find((c) => c.category === "marketing")!.costMicros).toBe(4 * 62500 + 3 * NEW_MARKETING);
   });
 
   it("exports items and summary CSVs that add up to the dashboard", async () => {
@@ -168,7 +197,12 @@ describe("a price change mid-month", () => {
   });
 
   it("recomputing everything from the change on changes nothing more", async () => {
-    const before = await getCostsDashboard(db, { from: start, to: end, wabaId: s.inbox.wabaId, model: "cbp" });
+    const before = await getCostsDashboard(db, {
+      from: start,
+      to: end,
+      wabaId: s.inbox.wabaId,
+      model: "cbp",
+    });
     await recomputeAllBilling(db, { since: changeAt });
     const after = await getCostsDashboard(db, { from: start, to: end, wabaId: s.inbox.wabaId, model: "cbp" });
     expect(after.totals).toEqual(before.totals);
@@ -183,7 +217,9 @@ describe("a price change mid-month", () => {
     await expect(deletePrice(db, admin, "not-a-uuid")).rejects.toMatchObject({ code: "invalid_input" });
     const deleted = await deletePrice(db, admin, row.id, { now: changeAt });
     expect(deleted.id).toBe(row.id);
-    await expect(deletePrice(db, admin, row.id, { now: changeAt })).rejects.toMatchObject({ code: "not_found" });
+    await expect(deletePrice(db, admin, row.id, { now: changeAt })).rejects.toMatchObject({
+      code: "not_found",
+    });
   });
 });
 
@@ -191,7 +227,12 @@ describe("the workspace pricing model", () => {
   it("is set by admins only, audited, and read by the dashboard", async () => {
     const [u] = await db
       .insert(users)
-      .values({ email: `costs-model-${Date.now()}@test.local`, name: "Model Admin", passwordHash: "x", role: "admin" })
+      .values({
+        email: `costs-model-${Date.now()}@test.local`,
+        name: "Model Admin",
+        passwordHash: "x",
+        role: "admin",
+      })
       .returning();
     const rollback = new Error("rollback");
     // In a transaction rolled back at the end: other test files read the workspace model in parallel.
@@ -210,7 +251,9 @@ describe("the workspace pricing model", () => {
           from: before,
           to: target,
         });
-        expect(await setPricingModel(tx, { id: u.id, role: "admin" }, target)).toMatchObject({ changed: false });
+        expect(await setPricingModel(tx, { id: u.id, role: "admin" }, target)).toMatchObject({
+          changed: false,
+        });
         const d = await getCostsDashboard(tx, { from: new Date(Date.now() - DAY), to: new Date() });
         expect(d).toMatchObject({ model: target, workspaceModel: target });
         const [audit] = await tx

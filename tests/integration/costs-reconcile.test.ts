@@ -41,7 +41,9 @@ describe("reconciliation with Meta's reported verdict", () => {
     // Meta reports per-message pricing for a marketing template: agrees under PMP, but the workspace is CBP.
     const d = s.contact();
     ids.pmp = s.businessSends(d, at(5), { template: "marketing" });
-    s.meta(ids.pmp, "delivered", at(5), { pricing: { pricing_model: "PMP", category: "marketing", type: "regular", billable: true } });
+    s.meta(ids.pmp, "delivered", at(5), {
+      pricing: { pricing_model: "PMP", category: "marketing", type: "regular", billable: true },
+    });
     // PMP: a utility template inside the service window is free for us, Meta charged it.
     const e = s.contact();
     s.customerWrites(e, at(6));
@@ -64,7 +66,13 @@ describe("reconciliation with Meta's reported verdict", () => {
   it("lists each disagreement with its rule", async () => {
     const d = await getCostsDashboard(db, { from: start, to: end, wabaId: s.inbox.wabaId, model: "cbp" });
     const r = d.reconciliation;
-    expect(r).toMatchObject({ delivered: 8, reported: 7, notReported: 1, disagree: 4, byModel: { CBP: 5, PMP: 2 } });
+    expect(r).toMatchObject({
+      delivered: 8,
+      reported: 7,
+      notReported: 1,
+      disagree: 4,
+      byModel: { CBP: 5, PMP: 2 },
+    });
     const byMessage = await Promise.all(
       r.mismatches.map(async (m) => [m.rule, m.meta.conversationId ?? m.meta.model] as const),
     );

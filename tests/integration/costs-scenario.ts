@@ -78,7 +78,11 @@ export class Scenario {
     const market = `99${randomDigits(4)}`;
     const [agent] = await db
       .insert(users)
-      .values({ email: `costs-${market}-${randomDigits(6)}@test.local`, name: `Agent ${market}`, passwordHash: "x" })
+      .values({
+        email: `costs-${market}-${randomDigits(6)}@test.local`,
+        name: `Agent ${market}`,
+        passwordHash: "x",
+      })
       .returning();
     const s = new Scenario(db, inbox, market, { id: agent.id, name: agent.name });
     await s.setPrices(opts.rates ?? SEED_RATES, new Date("2020-01-01T00:00:00Z"));
@@ -126,11 +130,7 @@ export class Scenario {
   }
 
   /** The business sends (accepted at `at`): free-form text, or a template of `category`. */
-  businessSends(
-    waId: string,
-    at: Date,
-    opts: { template?: string; agent?: boolean } = {},
-  ): string {
+  businessSends(waId: string, at: Date, opts: { template?: string; agent?: boolean } = {}): string {
     const wamid = `wamid.out.${crypto.randomUUID()}`;
     const at0 = secs(at);
     this.outbound.push({
@@ -191,7 +191,10 @@ export class Scenario {
             values: [
               messagesValue({
                 phoneNumberId: this.inbox.phoneNumberId,
-                contacts: [...new Set(chunk.map((m) => m.waId))].map((waId) => ({ waId, name: `Customer ${waId.slice(-4)}` })),
+                contacts: [...new Set(chunk.map((m) => m.waId))].map((waId) => ({
+                  waId,
+                  name: `Customer ${waId.slice(-4)}`,
+                })),
                 messages: chunk.map((m) => ({
                   from: m.waId,
                   id: m.wamid,
@@ -226,7 +229,9 @@ export class Scenario {
       direction: "outbound" as const,
       type: m.template ? "template" : "text",
       body: m.template ? `Template (${m.category})` : "Reply",
-      payload: m.template ? { template: { name: `t_${m.category}`, language: { code: "en" } } } : { text: { body: "Reply" } },
+      payload: m.template
+        ? { template: { name: `t_${m.category}`, language: { code: "en" } } }
+        : { text: { body: "Reply" } },
       templateName: m.template ? `t_${m.category}` : null,
       templateLanguage: m.template ? "en" : null,
       templateCategory: m.template ? m.category!.toUpperCase() : null,
@@ -260,7 +265,9 @@ export class Scenario {
                   recipient_id: "0",
                   ...(s.conversation ? { conversation: s.conversation } : {}),
                   ...(s.pricing ? { pricing: s.pricing } : {}),
-                  ...(s.status === "failed" ? { errors: [{ code: 131026, title: "Message undeliverable" }] } : {}),
+                  ...(s.status === "failed"
+                    ? { errors: [{ code: 131026, title: "Message undeliverable" }] }
+                    : {}),
                 })),
               }),
             ],

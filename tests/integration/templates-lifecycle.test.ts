@@ -43,6 +43,8 @@ let receiver: http.Server;
 let wabaId: string;
 let inboxId: string;
 const actors = {} as Record<Role, Actor>;
+/** Template status webhooks the simulator delivered, with our handler's answer. */
+const templateWebhooks: Array<{ metaId: string; event: string; status: number }> = [];
 
 async function simCall(method: string, path: string, body?: unknown) {
   const res = await fetch(`${sim.url}${path}`, {
@@ -109,7 +111,19 @@ beforeAll(async () => {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", async () => {
       const sig = req.headers["x-hub-signature-256"];
-      const r = await handleWebhookPost(Buffer.concat(chunks), typeof sig === "string" ? sig : null);
+      const raw = Buffer.concat(chunks);
+      const r = await handleWebhookPost(raw, typeof sig === "string" ? sig : null);
+      for (const e of JSON.parse(raw.toString()).entry ?? []) {
+        for (const c of e.changes ?? []) {
+          if (c.field === "message_template_status_update") {
+            templateWebhooks.push({
+              metaId: String(c.value.message_template_id),
+              event: c.value.event,
+              status: r.status,
+            });
+          }
+        }
+      }
       res.writeHead(r.status, { "content-type": "application/json" });
       res.end(typeof r.body === "string" ? r.body : JSON.stringify(r.body));
     });
@@ -120,7 +134,7 @@ beforeAll(async () => {
     port: 0,
     webhookUrl: `http://127.0.0.1:${port}/api/webhooks/whatsapp`,
     appSecret: APP_SECRET,
-    approvalDelayMs: 150,
+    approvalDelayMs: 300,
     webhookRetryBaseMs: 100,
   });
   process.env.GRAPH_API_URL = `${sim.url}/v21.0`;
@@ -159,24 +173,41 @@ describe("create → PENDING → APPROVED", () => {
     const db = getDb();
     const name = `order_shipped_${uniq()}`;
     const created = await createTemplate(db, actors.admin, { wabaId, draft: twoVariableDraft(name) });
-    expect(created).toMatchObject({
-      name,
-      language: "en_US",
-      category: "UTILITY",
-      status: "PENDING",
-      wabaId,
-    });
+    expect(created).toMatchObject({ name, language: "en_US", category: "UTILITY", wabaId });
     expect(created.metaId).toMatch(/^\d+$/);
     expect((await simTemplates()).find((t) => t.name === name)?.id).toBe(created.metaId);
+    // Stored as Meta answered the submission: PENDING.
+    const [createdAudit] = await db
+      .select({ data: auditLog.data })
+      .from(auditLog)
+      .where(and(eq(auditLog.targetId, created.id), eq(auditLog.action, "template.created")));
+    expect(createdAudit.data).toMatchObject({ status: "PENDING", metaId: created.metaId, name });
 
     const approved = await waitForRow(created.id, (t) => t.status === "APPROVED");
     expect(approved.rejectedReason).toBeNull();
-    expect(await auditActions(created.id)).toContain("template.created");
+    // Meta's verdict came by the signed webhook, through the real handler.
+    await expect
+      .poll(() => templateWebhooks.find((w) => w.metaId === created.metaId && w.event === "APPROVED")?.status)
+      .toBe(200);
 
     const picker = await listPickerTemplates(db, { inboxId, role: "agent" });
     const mine = picker.find((t) => t.id === created.id);
     expect(mine?.variables.body).toEqual(["1", "2"]);
     expect(mine?.preview.body).toBe("Hello Maria, your order #1042 has shipped.");
+  });
+
+  it("catches up with a review faster than our write (webhook before the row existed)", async () => {
+    sim.state.config.approvalDelayMs = 0;
+    try {
+      const created = await createTemplate(getDb(), actors.admin, {
+        wabaId,
+        draft: twoVariableDraft(`instant_${uniq()}`),
+      });
+      expect(created.status).toBe("APPROVED");
+      expect((await row(created.id)).status).toBe("APPROVED");
+    } finally {
+      sim.state.config.approvalDelayMs = 300;
+    }
   });
 
   it("refuses an invalid draft with field messages, before anything reaches Meta", async () => {
@@ -404,7 +435,9 @@ describe("edit and delete", () => {
     expect(cat.details?.fields).toEqual({ category: "An approved template's category cannot change." });
 
     const edited = await editTemplate(db, actors.admin, created.id, { draft: pending });
-    expect(edited.status).toBe("PENDING");
+    // PENDING, unless Meta's re-approval already came back (read back after our write).
+    expect(["PENDING", "APPROVED"]).toContain(edited.status);
+    expect(await auditActions(created.id)).toContain("template.edited");
     const back = await waitForRow(created.id, (r) => r.status === "APPROVED");
     const { draft } = await getTemplateForAdmin(db, actors.supervisor, created.id);
     expect(draft.body.text).toBe("Hi {{1}}, order {{2}} is on its way.");

@@ -3,7 +3,12 @@ import { describe, expect, it } from "vitest";
 import { csvAudience, parseCsv } from "@/lib/campaigns/csv";
 import { adjust, budget, MIN_RATE, newPacer, refill, spend } from "@/lib/campaigns/pacing";
 import { utcToZonedInput, zonedTimeToUtc } from "@/lib/campaigns/schedule";
-import { defaultMapping, mappingProblems, resolveParams, type VariableMapping } from "@/lib/campaigns/variables";
+import {
+  defaultMapping,
+  mappingProblems,
+  resolveParams,
+  type VariableMapping,
+} from "@/lib/campaigns/variables";
 import { buildTemplateSend, templateVariables } from "@/lib/whatsapp/template-params";
 
 function audience(text: string, phoneColumn?: string) {
@@ -30,14 +35,23 @@ describe("parseCsv", () => {
   });
 
   it("detects semicolons (Excel in Brazil and most of Europe) and tabs", () => {
-    expect(parseCsv("telefone;nome\n5511987654321;Ana\n")).toMatchObject({ ok: true, table: { delimiter: ";" } });
-    expect(parseCsv("phone\tname\n5511987654321\tAna")).toMatchObject({ ok: true, table: { delimiter: "\t" } });
+    expect(parseCsv("telefone;nome\n5511987654321;Ana\n")).toMatchObject({
+      ok: true,
+      table: { delimiter: ";" },
+    });
+    expect(parseCsv("phone\tname\n5511987654321\tAna")).toMatchObject({
+      ok: true,
+      table: { delimiter: "\t" },
+    });
   });
 
   it("refuses empty files and unterminated quotes with a sentence", () => {
     expect(parseCsv("")).toEqual({ ok: false, message: "The file is empty." });
     expect(parseCsv("\n\n")).toEqual({ ok: false, message: "The file is empty." });
-    expect(parseCsv('phone,name\n123,"Ana')).toMatchObject({ ok: false, message: expect.stringMatching(/quote/) });
+    expect(parseCsv('phone,name\n123,"Ana')).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/quote/),
+    });
   });
 });
 
@@ -74,7 +88,9 @@ describe("csvAudience", () => {
   });
 
   it("uses the column the user chose, or says it does not exist", () => {
-    expect(audience("name,mobile,other\nAna,5511987654321,14155550100", "other").rows[0].waId).toBe("14155550100");
+    expect(audience("name,mobile,other\nAna,5511987654321,14155550100", "other").rows[0].waId).toBe(
+      "14155550100",
+    );
     const parsed = parseCsv("name,mobile\nAna,5511987654321");
     if (!parsed.ok) throw new Error();
     expect(csvAudience(parsed.table, { phoneColumn: "tel" })).toEqual({
@@ -112,7 +128,11 @@ describe("campaign variables", () => {
   };
 
   it("resolves each recipient's values into parameters the send service accepts", () => {
-    const r = resolveParams(vars, mapping, { waId: "5511987654321", profileName: null, values: { order: "A17" } });
+    const r = resolveParams(vars, mapping, {
+      waId: "5511987654321",
+      profileName: null,
+      values: { order: "A17" },
+    });
     expect(r).toEqual({
       ok: true,
       input: {
@@ -127,7 +147,11 @@ describe("campaign variables", () => {
   });
 
   it("a recipient with an empty value is not sendable, naming the variable", () => {
-    const r = resolveParams(vars, mapping, { waId: "5511987654321", profileName: "Ana", values: { order: " " } });
+    const r = resolveParams(vars, mapping, {
+      waId: "5511987654321",
+      profileName: "Ana",
+      values: { order: " " },
+    });
     expect(r).toEqual({ ok: false, missing: ["body {{2}}", "button 1"] });
   });
 
@@ -142,7 +166,9 @@ describe("campaign variables", () => {
       "body {{2}} comes from a CSV column, but the audience is not a CSV upload.",
       "the URL of button 1 comes from a CSV column, but the audience is not a CSV upload.",
     ]);
-    expect(mappingProblems(vars, mapping, ["pedido"])[0]).toMatch(/column "order", which the file does not have/);
+    expect(mappingProblems(vars, mapping, ["pedido"])[0]).toMatch(
+      /column "order", which the file does not have/,
+    );
     expect(
       mappingProblems(vars, { header: {}, body: { "3": { source: "text", value: " " } }, buttons: {} }, null),
     ).toEqual([
@@ -160,7 +186,10 @@ describe("campaign variables", () => {
       named,
       {
         header: {},
-        body: { first_name: { source: "field", field: "profile_name" }, ticket: { source: "field", field: "wa_id" } },
+        body: {
+          first_name: { source: "field", field: "profile_name" },
+          ticket: { source: "field", field: "wa_id" },
+        },
         buttons: {},
       },
       { waId: "5511987654321", profileName: "Ana" },
@@ -169,7 +198,9 @@ describe("campaign variables", () => {
   });
 
   it("the default mapping fills the first body variable with the contact's name", () => {
-    expect(defaultMapping(vars).body).toEqual({ "1": { source: "field", field: "profile_name", fallback: "there" } });
+    expect(defaultMapping(vars).body).toEqual({
+      "1": { source: "field", field: "profile_name", fallback: "there" },
+    });
   });
 });
 
@@ -233,7 +264,10 @@ describe("schedule in the workspace timezone", () => {
 
   it("refuses malformed times, impossible dates and unknown zones", () => {
     expect(zonedTimeToUtc("tomorrow", "UTC")).toMatchObject({ ok: false });
-    expect(zonedTimeToUtc("2026-02-30T10:00", "UTC")).toEqual({ ok: false, message: "That date does not exist." });
+    expect(zonedTimeToUtc("2026-02-30T10:00", "UTC")).toEqual({
+      ok: false,
+      message: "That date does not exist.",
+    });
     expect(zonedTimeToUtc("2026-02-03T10:00", "Mars/Olympus")).toEqual({
       ok: false,
       message: 'Unknown timezone "Mars/Olympus".',

@@ -164,7 +164,7 @@ describe("validateTemplateDraft", () => {
       ],
     ])("%s", (_l, header, key, message) => {
       const d = valid();
-      d.header = { format: "TEXT", text: "", example: "", mediaSample: "", ...header };
+      d.header = { format: "TEXT", example: "", mediaSample: "", ...header };
       expect(validateTemplateDraft(d).errors).toMatchObject({ [key]: message });
     });
     it("header and body must use the same kind of variables", () => {

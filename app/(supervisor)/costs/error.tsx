@@ -4,7 +4,13 @@ import Link from "next/link";
 import { Button } from "@/components/ui/button";
 
 /** The dashboard failed to load (the database is unreachable, or a bug): say so and offer a retry. */
-export default function CostsError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
+export default function CostsError({
+  error,
+  reset,
+}: {
+  error: Error & { digest?: string };
+  reset: () => void;
+}) {
   return (
     <main className="mx-auto grid max-w-3xl gap-4 p-4 md:p-8">
       <h1 className="text-2xl font-semibold">Costs</h1>

@@ -4,17 +4,29 @@ import { redirect } from "next/navigation";
 import { BreakdownTables } from "@/components/costs/breakdown-tables";
 import { CostChart } from "@/components/costs/cost-chart";
 import { CostsFilters } from "@/components/costs/costs-filters";
-import { FreeTierCard, HeadlineCards, OpenNowCard, ReconciliationCard } from "@/components/costs/costs-panels";
-import { Refusal } from "@/components/costs/refusal";
+import {
+  FreeTierCard,
+  HeadlineCards,
+  OpenNowCard,
+  ReconciliationCard,
+} from "@/components/costs/costs-panels";
 import { MODEL_LABELS, UNIT_LABELS } from "@/components/costs/labels";
-import { isoDay, paramsToQuery, parseCostsParams, periodTitle, shiftedQuery, costsHref } from "@/components/costs/period";
+import {
+  costsHref,
+  isoDay,
+  paramsToQuery,
+  parseCostsParams,
+  periodTitle,
+  shiftedQuery,
+} from "@/components/costs/period";
+import { Refusal } from "@/components/costs/refusal";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { getDb } from "@/db/client";
 import { CONVERSATION_CATEGORIES } from "@/lib/domain";
 import { log } from "@/lib/logger";
-import { currentUser } from "@/lib/session";
 import { getCostsDashboard } from "@/lib/services/costs";
+import { currentUser } from "@/lib/session";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Costs · WhatsApp Helpdesk" };
@@ -79,11 +91,17 @@ export default async function CostsPage({ searchParams }: Props) {
           : " — the workspace setting."}{" "}
         {d.metaModelForPeriod !== "mixed" && d.metaModelForPeriod !== d.model && (
           <span className="text-muted-foreground">
-            Meta billed this period {d.metaModelForPeriod === "pmp" ? "per message (since 2025-07-01)" : "per conversation (before 2025-07-01)"}.
+            Meta billed this period{" "}
+            {d.metaModelForPeriod === "pmp"
+              ? "per message (since 2025-07-01)"
+              : "per conversation (before 2025-07-01)"}
+            .
           </span>
         )}
         {d.metaModelForPeriod === "mixed" && (
-          <span className="text-muted-foreground">Meta moved to per-message pricing on 2025-07-01, inside this period.</span>
+          <span className="text-muted-foreground">
+            Meta moved to per-message pricing on 2025-07-01, inside this period.
+          </span>
         )}{" "}
         {user.role === "admin" && (
           <Link className="underline" href="/admin/settings">
@@ -108,9 +126,10 @@ export default async function CostsPage({ searchParams }: Props) {
           <CardHeader>
             <CardTitle>No {unit.many} in this period</CardTitle>
             <CardDescription>
-              Costs appear when messages are delivered: a {unit.one} is billed when WhatsApp reports the delivery.
-              Try another period or clear the filters; if you expected traffic, check that the inbox&apos;s webhook is
-              subscribed in Meta&apos;s app settings and that delivery statuses arrive.
+              Costs appear when messages are delivered: a {unit.one} is billed when WhatsApp reports the
+              delivery. Try another period or clear the filters; if you expected traffic, check that the
+              inbox&apos;s webhook is subscribed in Meta&apos;s app settings and that delivery statuses
+              arrive.
             </CardDescription>
           </CardHeader>
           <CardContent>
@@ -161,13 +180,16 @@ function Shell({ children }: { children: React.ReactNode }) {
   return (
     <main className="mx-auto grid max-w-7xl gap-6 p-4 md:p-8">
       <header className="grid gap-1">
-        <Link href="/inbox" className="flex w-fit items-center gap-1 text-sm text-muted-foreground hover:underline">
+        <Link
+          href="/inbox"
+          className="flex w-fit items-center gap-1 text-sm text-muted-foreground hover:underline"
+        >
           <ArrowLeftIcon className="size-4" /> Inbox
         </Link>
         <h1 className="text-2xl font-semibold">Costs</h1>
         <p className="text-sm text-muted-foreground">
-          What WhatsApp charges for your conversations, computed from your own events by WhatsApp&apos;s rules —
-          beside what Meta reported.
+          What WhatsApp charges for your conversations, computed from your own events by WhatsApp&apos;s rules
+          — beside what Meta reported.
         </p>
       </header>
       {children}

@@ -7,9 +7,9 @@ import { getDb } from "@/db/client";
 import { type ActionResult, runAction } from "@/lib/action-result";
 import { AppError } from "@/lib/errors";
 import { log } from "@/lib/logger";
-import { requireUser } from "@/lib/session";
 import { scheduleBillingRecompute } from "@/lib/services/billing-recompute";
 import { addPrice, deletePrice } from "@/lib/services/prices";
+import { requireUser } from "@/lib/session";
 
 /*
  * Price table actions: parse → authorise (admins; the service checks again) → service → schedule
@@ -25,7 +25,9 @@ const formSchema = z.object({
   effectiveFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "Effective-from must be a date like 2026-12-01."),
 });
 
-export async function addPriceAction(input: unknown): Promise<ActionResult<{ id: string; recomputing: boolean }>> {
+export async function addPriceAction(
+  input: unknown,
+): Promise<ActionResult<{ id: string; recomputing: boolean }>> {
   return runAction("addPrice", async () => {
     const user = await requireUser(["admin"]);
     const form = formSchema.safeParse(input);
@@ -38,7 +40,9 @@ export async function addPriceAction(input: unknown): Promise<ActionResult<{ id:
     const micros = parseMoneyToMicros(f.price);
     if (micros === null) {
       log.info("prices.rejected", { userId: user.id, field: "price", value: f.price.slice(0, 40) });
-      throw new AppError("invalid_input", "Price must be an amount like 0.0625 (up to 6 decimals).", { field: "price" });
+      throw new AppError("invalid_input", "Price must be an amount like 0.0625 (up to 6 decimals).", {
+        field: "price",
+      });
     }
     const tier = f.tierFromVolume?.trim() ? Number(f.tierFromVolume) : 0;
     const effectiveFrom = new Date(`${f.effectiveFrom}T00:00:00.000Z`);
@@ -55,7 +59,10 @@ export async function addPriceAction(input: unknown): Promise<ActionResult<{ id:
       effectiveFrom,
     });
     // Only costs from the effective date on can change; the rest of history stays as billed.
-    void scheduleBillingRecompute(db, { since: row.effectiveFrom, reason: `price added: ${row.model} ${row.category}` });
+    void scheduleBillingRecompute(db, {
+      since: row.effectiveFrom,
+      reason: `price added: ${row.model} ${row.category}`,
+    });
     revalidatePath("/admin/prices");
     revalidatePath("/costs");
     return { id: row.id, recomputing: row.effectiveFrom.getTime() <= Date.now() };
@@ -68,7 +75,10 @@ export async function deletePriceAction(id: unknown): Promise<ActionResult<null>
     if (typeof id !== "string") throw new AppError("invalid_input", "Unknown price.", { field: "id" });
     const db = getDb();
     const row = await deletePrice(db, user, id);
-    void scheduleBillingRecompute(db, { since: row.effectiveFrom, reason: `price removed: ${row.model} ${row.category}` });
+    void scheduleBillingRecompute(db, {
+      since: row.effectiveFrom,
+      reason: `price removed: ${row.model} ${row.category}`,
+    });
     revalidatePath("/admin/prices");
     revalidatePath("/costs");
     return null;

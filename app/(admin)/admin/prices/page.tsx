@@ -8,9 +8,9 @@ import { Refusal } from "@/components/costs/refusal";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { getDb } from "@/db/client";
 import { PRICING_MODELS } from "@/lib/domain";
-import { currentUser } from "@/lib/session";
 import { getPricingSettings, listPrices, openMonthStart, PRICE_CATEGORIES } from "@/lib/services/prices";
-import { deletePriceAction, addPriceAction } from "./actions";
+import { currentUser } from "@/lib/session";
+import { addPriceAction, deletePriceAction } from "./actions";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Prices · WhatsApp Helpdesk" };
@@ -20,7 +20,12 @@ export default async function PricesPage() {
   const user = await currentUser();
   if (!user) redirect("/login?callbackUrl=/admin/prices");
   if (user.role === "agent") {
-    return <Refusal title="Prices are for admins" message="Only admins (and supervisors, read-only) can see the price table." />;
+    return (
+      <Refusal
+        title="Prices are for admins"
+        message="Only admins (and supervisors, read-only) can see the price table."
+      />
+    );
   }
   const db = getDb();
   const now = new Date();
@@ -30,19 +35,26 @@ export default async function PricesPage() {
   return (
     <main className="mx-auto grid max-w-6xl gap-6 p-4 md:p-8">
       <header className="grid gap-1">
-        <Link href="/costs" className="flex w-fit items-center gap-1 text-sm text-muted-foreground hover:underline">
+        <Link
+          href="/costs"
+          className="flex w-fit items-center gap-1 text-sm text-muted-foreground hover:underline"
+        >
           <ArrowLeftIcon className="size-4" /> Costs
         </Link>
         <h1 className="text-2xl font-semibold">Prices</h1>
         <p className="text-sm text-muted-foreground">
-          What one conversation (conversation-based pricing) or one delivered message (per-message pricing) costs,
-          in US$. Meta publishes no API for its rate card, so these are yours to keep current. A change is a new
-          price from a date: months already closed keep the prices they were billed at. In force now:{" "}
+          What one conversation (conversation-based pricing) or one delivered message (per-message pricing)
+          costs, in US$. Meta publishes no API for its rate card, so these are yours to keep current. A change
+          is a new price from a date: months already closed keep the prices they were billed at. In force now:{" "}
           <strong>{MODEL_LABELS[settings.model]}</strong>
           {canEdit && (
             <>
               {" "}
-              (<Link className="underline" href="/admin/settings">change</Link>)
+              (
+              <Link className="underline" href="/admin/settings">
+                change
+              </Link>
+              )
             </>
           )}
           .
@@ -53,8 +65,9 @@ export default async function PricesPage() {
           <CardHeader>
             <CardTitle>Add a price</CardTitle>
             <CardDescription>
-              From the effective date on, costs are recomputed with it (in the background, a few seconds). Leave the
-              market empty for every country; a market (calling-code prefix, e.g. 55) overrides it for those customers.
+              From the effective date on, costs are recomputed with it (in the background, a few seconds).
+              Leave the market empty for every country; a market (calling-code prefix, e.g. 55) overrides it
+              for those customers.
             </CardDescription>
           </CardHeader>
           <CardContent>

@@ -2,10 +2,10 @@ import { parseCostsParams } from "@/components/costs/period";
 import { getDb } from "@/db/client";
 import { AppError, errorResponse } from "@/lib/errors";
 import { log } from "@/lib/logger";
-import { requireUser } from "@/lib/session";
+import { loadPricingModel } from "@/lib/services/contact-events";
 import { getCostsDashboard } from "@/lib/services/costs";
 import { costItemsCsv, summaryCsv } from "@/lib/services/costs-export";
-import { loadPricingModel } from "@/lib/services/contact-events";
+import { requireUser } from "@/lib/session";
 
 export const dynamic = "force-dynamic";
 
@@ -40,7 +40,13 @@ export async function GET(req: Request): Promise<Response> {
       "content-disposition": `attachment; filename="${name}"`,
       "cache-control": "no-store",
     };
-    log.info("costs.export", { userId: user.id, kind, model, from: p.from.toISOString(), to: p.to.toISOString() });
+    log.info("costs.export", {
+      userId: user.id,
+      kind,
+      model,
+      from: p.from.toISOString(),
+      to: p.to.toISOString(),
+    });
     if (kind === "summary") {
       const d = await getCostsDashboard(db, { ...filters, model });
       return new Response(summaryCsv(d), { headers });
