@@ -1,5 +1,5 @@
-import { AppError, type ErrorCode } from "@/lib/errors";
-import { log } from "@/lib/logger";
+import { AppError, type ErrorCode } from "./errors";
+import { log } from "./logger";
 
 /**
  * What a server action returns: a value, never a thrown error, so the client

@@ -1,5 +1,5 @@
 import type { NextAuthConfig } from "next-auth";
-import type { Role } from "@/lib/domain";
+import type { Role } from "./domain";
 
 /**
  * The part of the Auth.js configuration that needs no database: sessions,

@@ -1,9 +1,9 @@
 import NextAuth, { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
-import { getDb } from "@/db/client";
-import { authConfig } from "@/lib/auth.config";
-import { env } from "@/lib/env";
-import { verifyCredentials } from "@/lib/services/users";
+import { getDb } from "../db/client";
+import { authConfig } from "./auth.config";
+import { env } from "./env";
+import { verifyCredentials } from "./services/users";
 
 /** Too many failed sign-ins for this email: the login page explains and says when to retry. */
 class RateLimitedSignin extends CredentialsSignin {

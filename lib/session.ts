@@ -1,11 +1,11 @@
 import { redirect } from "next/navigation";
 import { cache } from "react";
-import { getDb } from "@/db/client";
-import { auth } from "@/lib/auth";
-import type { Role } from "@/lib/domain";
-import { AppError } from "@/lib/errors";
-import { log } from "@/lib/logger";
-import { getActiveUser, type PublicUser } from "@/lib/services/users";
+import { getDb } from "../db/client";
+import { auth } from "./auth";
+import type { Role } from "./domain";
+import { AppError } from "./errors";
+import { log } from "./logger";
+import { getActiveUser, type PublicUser } from "./services/users";
 
 export type SessionUser = Pick<PublicUser, "id" | "role" | "name" | "email" | "locale" | "timezone">;
 
@@ -49,4 +49,4 @@ export async function requirePageUser(roles?: readonly Role[]): Promise<SessionU
   return user;
 }
 
-export { accessibleInboxIds, canAccessInbox, seesAllInboxes } from "@/lib/services/access";
+export { accessibleInboxIds, canAccessInbox, seesAllInboxes } from "./services/access";

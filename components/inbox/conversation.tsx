@@ -16,7 +16,7 @@ import { Composer, type ComposerHandle } from "./composer";
 import { useI18n } from "./i18n-context";
 import { MessageItem } from "./message-item";
 import { TemplatePicker } from "./template-picker";
-import { nowMs, tickNow, useNow } from "./use-now";
+import { nowMs, nudgeClockTo, tickNow, useNow } from "./use-now";
 import { WindowLabel } from "./window-label";
 
 type Viewer = { userId: string; name: string; typing: boolean };
@@ -119,6 +119,8 @@ export function Conversation({
   });
   useSocketEvent("thread:window", (e) => {
     if (e.threadId !== threadId) return;
+    // The server's clock reached the expiry: trust it even if this tab's clock lags.
+    if (e.expiresAt) nudgeClockTo(Date.parse(e.expiresAt));
     tickNow();
     void onRefresh();
   });
@@ -185,8 +187,8 @@ export function Conversation({
       if (result.error.code === "window_closed") {
         // The server is the judge: trust it over this tab's clock and switch to the picker.
         toast.error(t("composer.windowClosedNow"));
-        const closedAt =
-          (result.error.details?.closedAt as string | null | undefined) ?? new Date(nowMs()).toISOString();
+        const closedAt = (result.error.details?.closedAt as string | null | undefined) ?? null;
+        if (closedAt) nudgeClockTo(Date.parse(closedAt));
         onViewChange((v) => ({ ...v, thread: { ...v.thread, cswExpiresAt: closedAt } }));
         void onRefresh();
         return false;

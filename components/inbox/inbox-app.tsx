@@ -19,11 +19,11 @@ import { cn } from "@/lib/utils";
 import type { ComposerHandle } from "./composer";
 import { Conversation } from "./conversation";
 import { DetailsPane } from "./details-pane";
-import { NewConversationDialog } from "./new-conversation-dialog";
 import { useI18n } from "./i18n-context";
+import type { NavLink } from "./nav-links";
+import { NewConversationDialog } from "./new-conversation-dialog";
 import { chime, notificationsWanted, notify } from "./notifications";
 import { type ListFilters, ThreadList } from "./thread-list";
-import type { NavLink } from "./nav-links";
 import { TopBar } from "./top-bar";
 import { syncServerClock } from "./use-now";
 

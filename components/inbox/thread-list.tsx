@@ -95,7 +95,11 @@ const Row = memo(function Row({
             )}
           </div>
           <div className="flex items-center gap-2">
-            <WindowLabel cswExpiresAt={s.cswExpiresAt} fepExpiresAt={s.fepExpiresAt} className="flex-nowrap" />
+            <WindowLabel
+              cswExpiresAt={s.cswExpiresAt}
+              fepExpiresAt={s.fepExpiresAt}
+              className="flex-nowrap"
+            />
             {viewers.length > 0 && (
               <span title={t("list.viewing", { name: viewers.join(", ") })} className="text-muted-foreground">
                 <EyeIcon className="size-3.5" aria-label={t("list.viewing", { name: viewers.join(", ") })} />

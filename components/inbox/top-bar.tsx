@@ -1,6 +1,13 @@
 "use client";
 
-import { BellIcon, BellOffIcon, ChevronDownIcon, LanguagesIcon, LogOutIcon, MessageCircleIcon } from "lucide-react";
+import {
+  BellIcon,
+  BellOffIcon,
+  ChevronDownIcon,
+  LanguagesIcon,
+  LogOutIcon,
+  MessageCircleIcon,
+} from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useState, useTransition } from "react";
@@ -22,7 +29,6 @@ import { toast } from "@/components/ui/toast";
 import { useI18n } from "./i18n-context";
 import type { NavLink } from "./nav-links";
 import { enableNotifications, notificationsPermission, notificationsWanted } from "./notifications";
-
 
 /** App bar: navigation by role, who is online, notifications, theme, language and the account menu. */
 export function TopBar({

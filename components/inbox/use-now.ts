@@ -44,6 +44,19 @@ export function syncServerClock(serverNowIso: string) {
   }
 }
 
+/**
+ * The server says an instant has passed (a window expired, a send was refused
+ * as late): if this tab's clock has not reached it yet, move the clock forward
+ * so every countdown agrees with the server at once.
+ */
+export function nudgeClockTo(serverReachedMs: number) {
+  const behind = serverReachedMs - nowMs();
+  if (behind > 0) {
+    offsetMs += behind;
+    tickNow();
+  }
+}
+
 /** The corrected current instant, read outside React (timers, handlers). */
 export function nowMs(): number {
   return Date.now() + offsetMs;

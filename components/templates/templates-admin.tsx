@@ -18,7 +18,7 @@ import { Input } from "@/components/ui/input";
 import { Switch } from "@/components/ui/switch";
 import { toast } from "@/components/ui/toast";
 import type { ActionResult } from "@/lib/action-result";
-import { useSocketEvent } from "@/lib/realtime/client";
+import { useConnection, useSocketEvent } from "@/lib/realtime/client";
 import { rejectionText } from "@/lib/templates/status";
 import { EDITABLE_STATUSES } from "@/lib/templates/validate";
 import { formatMicros } from "@/lib/ui-format/money";
@@ -125,6 +125,13 @@ export function TemplatesAdmin({
     const t = setInterval(() => setNow(Date.now()), 30_000);
     return () => clearInterval(t);
   }, []);
+
+  // Events sent between this page's render and the socket's (re)connection are missed: refetch then.
+  const { everConnected, reconnects } = useConnection();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each (re)connect, not on router identity
+  useEffect(() => {
+    if (everConnected) router.refresh();
+  }, [everConnected, reconnects]);
 
   useSocketEvent("template:update", (e) => {
     const known = byIdRef.current.get(e.templateId);

@@ -1,4 +1,4 @@
-import type { Dictionary } from "@/lib/i18n/en";
+import type { Dictionary } from "./en";
 
 /** Português (Brasil): the seed's market. Same keys as en.ts. */
 export const ptBR: Dictionary = {

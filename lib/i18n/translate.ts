@@ -1,5 +1,5 @@
-import { type Dictionary, en, type MessageKey } from "@/lib/i18n/en";
-import { ptBR } from "@/lib/i18n/pt-br";
+import { type Dictionary, en, type MessageKey } from "./en";
+import { ptBR } from "./pt-br";
 
 export const SUPPORTED_LOCALES = ["en", "pt-BR"] as const;
 export type AppLocale = (typeof SUPPORTED_LOCALES)[number];

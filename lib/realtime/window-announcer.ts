@@ -1,10 +1,10 @@
 import { and, eq, gt, lte, or, sql } from "drizzle-orm";
-import { type Db, getDb } from "@/db/client";
-import { threads } from "@/db/schema";
-import { log } from "@/lib/logger";
-import type { IoServer } from "@/lib/realtime/emit";
-import { rooms } from "@/lib/realtime/events";
-import { wakeSnoozedThreads } from "@/lib/services/threads";
+import { type Db, getDb } from "../../db/client";
+import { threads } from "../../db/schema";
+import { log } from "../logger";
+import type { IoServer } from "./emit";
+import { rooms } from "./events";
+import { wakeSnoozedThreads } from "../services/threads";
 
 /**
  * Announces window expiries at the exact moment: every `intervalMs` it asks the
@@ -110,7 +110,9 @@ export function startWindowAnnouncer(
       await wakeSnoozedThreads(db(), now);
       // Claims only matter while instances' timers for one instant are firing; keep the table small.
       if (opts.shared)
-        await db().execute(sql`delete from window_announcements where announced_at < now() - interval '1 hour'`);
+        await db().execute(
+          sql`delete from window_announcements where announced_at < now() - interval '1 hour'`,
+        );
       log.debug("realtime.window_scan", { due: rows.length, timers: timers.size });
     } catch (err) {
       log.error("realtime.window_scan_failed", { error: String(err) });

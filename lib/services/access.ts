@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
-import type { DbOrTx } from "@/db/client";
-import { inboxes, inboxMembers } from "@/db/schema";
-import type { Role } from "@/lib/domain";
+import type { DbOrTx } from "../../db/client";
+import { inboxes, inboxMembers } from "../../db/schema";
+import type { Role } from "../domain";
 
 /** Who is acting: enough to decide what they may see and do. */
 export type Actor = { id: string; role: Role; name?: string };

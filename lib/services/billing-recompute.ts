@@ -41,6 +41,7 @@ import { priceMessages } from "../pricing/pmp";
 import { DEFAULT_RATES, type PriceTable, priceFor } from "../pricing/rates";
 import { type ContactState, computeContactState } from "../windows/engine";
 import { cbpAttribution, metaVerdictOf, reconcileMessage } from "./billing-reconcile";
+import { markBillingDirty, utcDay } from "./billing-rollup";
 import { loadContactEvents, loadPriceTable } from "./contact-events";
 
 /** Service conversations free each UTC calendar month per WABA (rules §3). */
@@ -260,8 +261,14 @@ export async function refreshContactBilling(
   for (const u of updates) {
     await tx.update(billingConversations).set(u.values).where(eq(billingConversations.id, u.id));
   }
+  const dirty = new Set<string>();
+  for (const v of inserts) dirty.add(utcDay(v.openedAt as Date));
+  for (const u of updates) dirty.add(utcDay(u.values.openedAt as Date));
+  for (const row of toDelete) dirty.add(utcDay(row.openedAt));
   if (opts.freeTier !== false) {
-    for (const month of touchedMonths) await applyFreeTier(tx, wabaId, month, table);
+    for (const month of touchedMonths) {
+      for (const day of await applyFreeTier(tx, wabaId, month, table)) dirty.add(day);
+    }
   }
 
   // ---- per-message verdicts (PMP), CBP attribution and Meta's verdict
@@ -332,8 +339,12 @@ export async function refreshContactBilling(
   const changedMsgs = wanted.filter((v) => {
     const row = oldById.get(v.messageId);
     oldById.delete(v.messageId);
-    return !row || !sameMessage(row, v);
+    if (row && sameMessage(row, v)) return false;
+    dirty.add(utcDay(v.deliveredAt as Date));
+    if (row) dirty.add(utcDay(row.deliveredAt));
+    return true;
   });
+  for (const row of oldById.values()) dirty.add(utcDay(row.deliveredAt));
   const goneMsgs = [...oldById.keys()];
   if (goneMsgs.length > 0)
     await tx.delete(billingMessages).where(inArray(billingMessages.messageId, goneMsgs));
@@ -348,6 +359,8 @@ export async function refreshContactBilling(
         ) as Partial<MsgValues>,
       });
   }
+
+  await markBillingDirty(tx, wabaId, dirty);
 
   // messages.cost_*: the PMP verdict on the message row itself (read by the message list / API).
   for (const m of pmp) {
@@ -437,14 +450,15 @@ async function countOthersBefore(
 /**
  * Exactly the first FREE_SERVICE_PER_MONTH service conversations of the WABA opened in UTC month
  * `month` (by opening instant, ties by wa_id) are free (`free_tier`); any other service conversation
- * holding a tier slot is priced. Touches only rows whose verdict changes. Caller holds the month lock.
+ * holding a tier slot is priced. Touches only rows whose verdict changes and returns their UTC days
+ * (for the rollup). Caller holds the month lock.
  */
 export async function applyFreeTier(
   tx: DbOrTx,
   wabaId: string,
   month: string,
   table: PriceTable,
-): Promise<number> {
+): Promise<string[]> {
   const inMonth = and(
     eq(billingConversations.wabaId, wabaId),
     eq(billingConversations.category, "service"),
@@ -452,19 +466,29 @@ export async function applyFreeTier(
     lt(billingConversations.openedAt, nextMonthStart(month)),
   );
   const firsts = await tx
-    .select({ id: billingConversations.id, freeReason: billingConversations.freeReason })
+    .select({
+      id: billingConversations.id,
+      freeReason: billingConversations.freeReason,
+      openedAt: billingConversations.openedAt,
+    })
     .from(billingConversations)
     .innerJoin(contacts, eq(contacts.id, billingConversations.contactId))
     .where(inMonth)
     .orderBy(asc(billingConversations.openedAt), sql`${contacts.waId} collate "C"`)
     .limit(FREE_SERVICE_PER_MONTH);
   const firstIds = new Set(firsts.map((r) => r.id));
-  const toFree = firsts.filter((r) => r.freeReason !== "free_tier").map((r) => r.id);
-  if (toFree.length > 0) {
+  const freed = firsts.filter((r) => r.freeReason !== "free_tier");
+  const days = new Set(freed.map((r) => utcDay(r.openedAt)));
+  if (freed.length > 0) {
     await tx
       .update(billingConversations)
       .set({ costMicros: 0, freeReason: "free_tier" })
-      .where(inArray(billingConversations.id, toFree));
+      .where(
+        inArray(
+          billingConversations.id,
+          freed.map((r) => r.id),
+        ),
+      );
   }
   const holders = await tx
     .select({ id: billingConversations.id, openedAt: billingConversations.openedAt, waId: contacts.waId })
@@ -472,7 +496,6 @@ export async function applyFreeTier(
     .innerJoin(contacts, eq(contacts.id, billingConversations.contactId))
     .where(and(inMonth, eq(billingConversations.freeReason, "free_tier")));
   const price = priceCbp(table);
-  let changed = toFree.length;
   for (const h of holders) {
     if (firstIds.has(h.id)) continue;
     const costMicros = Math.max(0, Math.round(price("service", h.openedAt.getTime(), h.waId)));
@@ -480,9 +503,9 @@ export async function applyFreeTier(
       .update(billingConversations)
       .set({ costMicros, freeReason: costMicros === 0 ? "free_price" : null })
       .where(eq(billingConversations.id, h.id));
-    changed++;
+    days.add(utcDay(h.openedAt));
   }
-  return changed;
+  return [...days];
 }
 
 // ---------------------------------------------------------------- batch: months
@@ -598,6 +621,10 @@ export async function repriceMonth(
         from (select unnest(${ids}::uuid[]) as id, unnest(${costs}::bigint[]) as cost) v
         where m.id = v.id`);
     }
+    await markBillingDirty(tx, wabaId, [
+      ...convChanges.map((c) => utcDay(c.openedAt)),
+      ...msgChanges.map((m) => utcDay(m.deliveredAt)),
+    ]);
     return {
       conversations: convs.length,
       conversationsChanged: convChanges.length,

@@ -1,9 +1,9 @@
 import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
-import type { DbOrTx } from "@/db/client";
-import { auditLog, cannedResponses } from "@/db/schema";
-import { AppError } from "@/lib/errors";
-import { log } from "@/lib/logger";
+import type { DbOrTx } from "../../db/client";
+import { auditLog, cannedResponses } from "../../db/schema";
+import { AppError } from "../errors";
+import { log } from "../logger";
 
 export type CannedResponse = { id: string; shortcut: string; body: string };
 

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import type { Db } from "@/db/client";
-import { AppError } from "@/lib/errors";
-import { log } from "@/lib/logger";
-import type { Actor } from "@/lib/services/access";
-import { sendMessage } from "@/lib/services/send-message";
-import { getMessageView, getThreadForUser, type MessageView } from "@/lib/services/threads";
+import type { Db } from "../../db/client";
+import { AppError } from "../errors";
+import { log } from "../logger";
+import type { Actor } from "./access";
+import { sendMessage } from "./send-message";
+import { getMessageView, getThreadForUser, type MessageView } from "./threads";
 
 const paramValues = z.union([
   z.array(z.string().max(1024)).max(50),

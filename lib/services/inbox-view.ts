@@ -1,12 +1,12 @@
 import { and, asc, eq, isNull, lte, or } from "drizzle-orm";
-import type { DbOrTx } from "@/db/client";
-import { inboxes, prices, templates, workspaceSettings } from "@/db/schema";
-import type { PricingModel } from "@/lib/domain";
-import { type PriceRow, priceFor } from "@/lib/pricing/rates";
-import type { Actor } from "@/lib/services/access";
-import { getThreadWindows } from "@/lib/services/thread-windows";
-import { getThreadForUser, listMessages, type MessageView, type ThreadDetail } from "@/lib/services/threads";
-import { listAssignableUsers } from "@/lib/services/users";
+import type { DbOrTx } from "../../db/client";
+import { inboxes, prices, templates, workspaceSettings } from "../../db/schema";
+import type { PricingModel } from "../domain";
+import { type PriceRow, priceFor } from "../pricing/rates";
+import type { Actor } from "./access";
+import { getThreadWindows } from "./thread-windows";
+import { getThreadForUser, listMessages, type MessageView, type ThreadDetail } from "./threads";
+import { listAssignableUsers } from "./users";
 
 /** A template the picker may offer, with its price for a send to this customer now. */
 export type PickerTemplate = {

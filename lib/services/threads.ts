@@ -1,19 +1,19 @@
 import { and, asc, desc, eq, inArray, isNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
-import type { DbOrTx } from "@/db/client";
-import { auditLog, contacts, inboxes, messages, templates, threads, users } from "@/db/schema";
-import { THREAD_STATUSES, type ThreadStatus } from "@/lib/domain";
-import { AppError } from "@/lib/errors";
-import { log } from "@/lib/logger";
-import { emitTo } from "@/lib/realtime/emit";
-import { rooms, type ThreadSummary } from "@/lib/realtime/events";
-import { type Actor, accessibleInboxIds, canAccessInbox, seesAllInboxes } from "@/lib/services/access";
+import type { DbOrTx } from "../../db/client";
+import { auditLog, contacts, inboxes, messages, templates, threads, users } from "../../db/schema";
+import { THREAD_STATUSES, type ThreadStatus } from "../domain";
+import { AppError } from "../errors";
+import { log } from "../logger";
+import { emitTo } from "../realtime/emit";
+import { rooms, type ThreadSummary } from "../realtime/events";
+import { type Actor, accessibleInboxIds, canAccessInbox, seesAllInboxes } from "./access";
 import {
   renderTemplate,
   type StoredTemplateComponent,
   templateVariables,
-} from "@/lib/whatsapp/template-params";
+} from "../whatsapp/template-params";
 
 /* ------------------------------------------------------------------ list */
 

@@ -1,13 +1,13 @@
 import bcrypt from "bcryptjs";
 import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { DbOrTx } from "@/db/client";
-import { auditLog, inboxes, inboxMembers, loginAttempts, users } from "@/db/schema";
-import { ROLES, type Role } from "@/lib/domain";
-import { AppError } from "@/lib/errors";
-import { log } from "@/lib/logger";
-import { getIo } from "@/lib/realtime/emit";
-import { rooms } from "@/lib/realtime/events";
+import type { DbOrTx } from "../../db/client";
+import { auditLog, inboxes, inboxMembers, loginAttempts, users } from "../../db/schema";
+import { ROLES, type Role } from "../domain";
+import { AppError } from "../errors";
+import { log } from "../logger";
+import { getIo } from "../realtime/emit";
+import { rooms } from "../realtime/events";
 
 /** Failed sign-ins allowed per email inside LOGIN_WINDOW_MS before further attempts are refused. */
 export const MAX_FAILED_LOGINS = 5;

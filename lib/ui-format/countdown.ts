@@ -1,4 +1,4 @@
-import type { Translate } from "@/lib/i18n/translate";
+import type { Translate } from "../i18n/translate";
 
 /**
  * The window label on every thread row and in the conversation header:

@@ -1,7 +1,7 @@
-import type { PricingModel } from "@/lib/domain";
-import type { MessageKey } from "@/lib/i18n/en";
-import type { Translate } from "@/lib/i18n/translate";
-import { formatClock, formatMicros } from "@/lib/ui-format/money";
+import type { PricingModel } from "../domain";
+import type { MessageKey } from "../i18n/en";
+import type { Translate } from "../i18n/translate";
+import { formatClock, formatMicros } from "./money";
 
 /**
  * The price line of each template in the picker, for a send right now

@@ -263,3 +263,30 @@ test("(7) an agent who is not a member of an inbox cannot open its threads by UR
   );
   expect(api).toBe(404);
 });
+
+test("sign-in refuses wrong passwords clearly, locks an email after 5 failures, and APIs need a session", async ({
+  browser,
+  request,
+}) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/inbox");
+  await expect(page).toHaveURL(/\/login/);
+  for (let i = 0; i < 5; i++) {
+    await page.getByLabel("Email", { exact: true }).fill("supervisor@demo.test");
+    await page.getByLabel("Password", { exact: true }).fill(`wrong-${i}`);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByText("Wrong email or password.")).toBeVisible();
+  }
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(
+    page.getByText(/Too many failed attempts for this email\. Try again in \d+ min\./),
+  ).toBeVisible();
+  await expect(page).toHaveURL(/\/login/);
+  await context.close();
+
+  const res = await request.get("/api/inbox/threads");
+  expect(res.status()).toBe(401);
+  expect((await res.json()).error).toBe("unauthorized");
+});

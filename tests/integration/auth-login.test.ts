@@ -59,16 +59,34 @@ describe("sign-in credentials", () => {
     const t0 = new Date();
     for (let i = 0; i < MAX_FAILED_LOGINS; i++) {
       const at = new Date(t0.getTime() + i * 1000);
-      expect(await verifyCredentials(db, { email: u.email, password: `guess-${i}` }, at)).toMatchObject({ ok: false });
+      expect(await verifyCredentials(db, { email: u.email, password: `guess-${i}` }, at)).toMatchObject({
+        ok: false,
+      });
     }
-    const locked = await verifyCredentials(db, { email: u.email, password: "right-password" }, new Date(t0.getTime() + 10_000));
-    expect(locked).toEqual({ ok: false, reason: "rate_limited", retryAt: new Date(t0.getTime() + LOGIN_WINDOW_MS) });
+    const locked = await verifyCredentials(
+      db,
+      { email: u.email, password: "right-password" },
+      new Date(t0.getTime() + 10_000),
+    );
+    expect(locked).toEqual({
+      ok: false,
+      reason: "rate_limited",
+      retryAt: new Date(t0.getTime() + LOGIN_WINDOW_MS),
+    });
     // Refusals while locked are not counted, so the lock ends on time.
     const later = new Date(t0.getTime() + LOGIN_WINDOW_MS + 1);
-    expect(await verifyCredentials(db, { email: u.email, password: "right-password" }, later)).toMatchObject({ ok: true });
+    expect(await verifyCredentials(db, { email: u.email, password: "right-password" }, later)).toMatchObject({
+      ok: true,
+    });
     // Another email is unaffected throughout.
     const other = await makeUser(db, "agent", { passwordHash: hash });
-    expect(await verifyCredentials(db, { email: other.email, password: "right-password" }, new Date(t0.getTime() + 10_000))).toMatchObject({ ok: true });
+    expect(
+      await verifyCredentials(
+        db,
+        { email: other.email, password: "right-password" },
+        new Date(t0.getTime() + 10_000),
+      ),
+    ).toMatchObject({ ok: true });
   });
 });
 
@@ -78,17 +96,38 @@ describe("user management (admins)", () => {
   it("creates users with a bcrypt hash; a taken email is a Conflict; bad input is invalid_input", async () => {
     const admin = await makeUser(db, "admin");
     const email = `new-${admin.id.slice(0, 8)}@test.local`;
-    const u = await createUser(db, admin, { email, name: "New Agent", password: "long-enough", role: "agent" });
+    const u = await createUser(db, admin, {
+      email,
+      name: "New Agent",
+      password: "long-enough",
+      role: "agent",
+    });
     const [row] = await db.select().from(users).where(eq(users.id, u.id));
     expect(await bcrypt.compare("long-enough", row.passwordHash)).toBe(true);
     expect(await verifyCredentials(db, { email, password: "long-enough" })).toMatchObject({ ok: true });
-    await expect(createUser(db, admin, { email, name: "Dup", password: "long-enough", role: "agent" })).rejects.toMatchObject({
+    await expect(
+      createUser(db, admin, { email, name: "Dup", password: "long-enough", role: "agent" }),
+    ).rejects.toMatchObject({
       code: "conflict",
     });
-    await expect(createUser(db, admin, { email: "someone@example.com", name: "Short", password: "short", role: "agent" })).rejects.toMatchObject({
+    await expect(
+      createUser(db, admin, {
+        email: "someone@example.com",
+        name: "Short",
+        password: "short",
+        role: "agent",
+      }),
+    ).rejects.toMatchObject({
       code: "invalid_input",
     });
-    await expect(createUser(db, admin, { email: "someone@example.com", name: "R", password: "long-enough", role: "owner" })).rejects.toMatchObject({
+    await expect(
+      createUser(db, admin, {
+        email: "someone@example.com",
+        name: "R",
+        password: "long-enough",
+        role: "owner",
+      }),
+    ).rejects.toMatchObject({
       code: "invalid_input",
     });
   });
@@ -98,9 +137,13 @@ describe("user management (admins)", () => {
     const hash = await bcrypt.hash("pw-123456", 10);
     const u = await makeUser(db, "agent", { passwordHash: hash });
     await setUserActive(db, admin, u.id, false);
-    expect(await verifyCredentials(db, { email: u.email, password: "pw-123456" })).toMatchObject({ ok: false });
+    expect(await verifyCredentials(db, { email: u.email, password: "pw-123456" })).toMatchObject({
+      ok: false,
+    });
     await setUserActive(db, admin, u.id, true);
-    expect(await verifyCredentials(db, { email: u.email, password: "pw-123456" })).toMatchObject({ ok: true });
+    expect(await verifyCredentials(db, { email: u.email, password: "pw-123456" })).toMatchObject({
+      ok: true,
+    });
     await setUserRole(db, admin, u.id, "supervisor");
     expect((await db.select().from(users).where(eq(users.id, u.id)))[0].role).toBe("supervisor");
     await expect(setUserActive(db, admin, admin.id, false)).rejects.toMatchObject({ code: "invalid_input" });

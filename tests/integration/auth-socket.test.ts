@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";
 import { encode } from "next-auth/jwt";
-import { io as connect, type Socket as BaseSocket } from "socket.io-client";
+import { type Socket as BaseSocket, io as connect } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
 import { threads, users } from "../../db/schema";
@@ -21,7 +21,12 @@ const COOKIE = "authjs.session-token";
 type Socket = BaseSocket<ServerToClientEvents, ClientToServerEvents>;
 
 async function cookieFor(userId: string, name = COOKIE, maxAgeS = 3600) {
-  const token = await encode({ token: { uid: userId, sub: userId }, secret: env().AUTH_SECRET, salt: name, maxAge: maxAgeS });
+  const token = await encode({
+    token: { uid: userId, sub: userId },
+    secret: env().AUTH_SECRET,
+    salt: name,
+    maxAge: maxAgeS,
+  });
   return `${name}=${token}`;
 }
 
@@ -31,7 +36,9 @@ describe("socket authentication", () => {
   it("reads the session from the cookie (whole or chunked) and only for active users", async () => {
     const u = await makeUser(db, "agent");
     expect(await userFromHandshake(await cookieFor(u.id))).toMatchObject({ id: u.id, role: "agent" });
-    expect(await userFromHandshake(`other=1; ${await cookieFor(u.id, "__Secure-authjs.session-token")}`)).toMatchObject({
+    expect(
+      await userFromHandshake(`other=1; ${await cookieFor(u.id, "__Secure-authjs.session-token")}`),
+    ).toMatchObject({
       id: u.id,
     });
     const token = (await cookieFor(u.id)).split("=")[1];
@@ -69,7 +76,11 @@ describe("live rooms and the window-expiry announcer", () => {
   });
 
   function open(cookie?: string): Promise<Socket> {
-    const s: Socket = connect(url, { transports: ["websocket"], extraHeaders: cookie ? { cookie } : {}, reconnection: false });
+    const s: Socket = connect(url, {
+      transports: ["websocket"],
+      extraHeaders: cookie ? { cookie } : {},
+      reconnection: false,
+    });
     sockets.push(s);
     return new Promise((resolve, reject) => {
       s.on("connect", () => resolve(s));
@@ -108,7 +119,10 @@ describe("live rooms and the window-expiry announcer", () => {
       }),
     );
     a.emit("thread:typing", { threadId: thread.id, typing: true });
-    expect(await typing).toEqual({ threadId: thread.id, viewers: [{ userId: member.id, name: "Member", typing: true }] });
+    expect(await typing).toEqual({
+      threadId: thread.id,
+      viewers: [{ userId: member.id, name: "Member", typing: true }],
+    });
     await new Promise((r) => setTimeout(r, 100));
     expect(seenByB).toEqual([]);
   });
@@ -121,7 +135,9 @@ describe("live rooms and the window-expiry announcer", () => {
     await db.update(threads).set({ cswExpiresAt: expiresAt }).where(eq(threads.id, thread.id));
     const s = await open(await cookieFor(agent.id));
     // The announcer scans on start and every 30 s; a fresh attach scans now.
-    const announcer = (await import("../../lib/realtime/window-announcer")).startWindowAnnouncer(io, { intervalMs: 60_000 });
+    const announcer = (await import("../../lib/realtime/window-announcer")).startWindowAnnouncer(io, {
+      intervalMs: 60_000,
+    });
     const event = await new Promise<{ threadId: string; kind: string; expiresAt: string | null }>((resolve) =>
       s.on("thread:window", (e) => {
         if (e.threadId === thread.id) resolve(e);
@@ -138,13 +154,18 @@ describe("live rooms and the window-expiry announcer", () => {
     const agent = await makeUser(db, "agent");
     const inbox = await makeInbox(db, [agent]);
     const { thread } = await makeThread(db, inbox.id);
-    await db.update(threads).set({ cswExpiresAt: new Date(Date.now() + 800) }).where(eq(threads.id, thread.id));
+    await db
+      .update(threads)
+      .set({ cswExpiresAt: new Date(Date.now() + 800) })
+      .where(eq(threads.id, thread.id));
     const s = await open(await cookieFor(agent.id));
     const got: unknown[] = [];
     s.on("thread:window", (e) => {
       if (e.threadId === thread.id) got.push(e);
     });
-    const announcer = (await import("../../lib/realtime/window-announcer")).startWindowAnnouncer(io, { intervalMs: 60_000 });
+    const announcer = (await import("../../lib/realtime/window-announcer")).startWindowAnnouncer(io, {
+      intervalMs: 60_000,
+    });
     await new Promise((r) => setTimeout(r, 200));
     await db
       .update(threads)

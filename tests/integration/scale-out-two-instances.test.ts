@@ -183,12 +183,15 @@ describe("two app instances, one database", () => {
     expect(claims).toHaveLength(1);
   });
 
-  it("sends 200 queued messages through both instances, each reaching Meta exactly once", async () => {
+  it("sends 200 queued messages through both instances, each reaching Meta exactly once", { timeout: 120_000 }, async () => {
+    console.log("T start", Date.now() % 100000);
     await seedTemplate(pdb.db, h, inbox, {
       name: "order_update",
       components: [{ type: "BODY", text: "Order {{1}}", example: { body_text: [["1"]] } }],
     });
+    console.log("T seeded", Date.now() % 100000);
     const list = await Promise.all(Array.from({ length: 100 }, () => insertThread(pdb.db, inbox)));
+    console.log("T threads", Date.now() % 100000);
     const ids: string[] = [];
     for (let round = 0; round < 2; round++) {
       const sent = await Promise.all(
@@ -206,6 +209,9 @@ describe("two app instances, one database", () => {
       }
     }
     expect(ids).toHaveLength(200);
+    console.log("T queued", Date.now() % 100000);
+    console.log("WH", JSON.stringify(sim.state.webhooks.slice(0, 3).map((w) => w.attempts)));
+    console.log("A", a.proc.exitCode, a.stderr().slice(-1500));
 
     await until(
       async () => {
@@ -218,7 +224,10 @@ describe("two app instances, one database", () => {
       "the outbox to drain",
       45_000,
     ).catch((err) => {
-      console.error(a.stderr().slice(-3000), b.stderr().slice(-3000));
+      console.error("EXIT", a.proc.exitCode, a.proc.signalCode, b.proc.exitCode, b.proc.signalCode);
+      console.error("A-ERR", a.stderr().slice(-3000));
+      console.error("B-ERR", b.stderr().slice(-3000));
+      console.error("SIM", JSON.stringify(sim.state.webhooks.slice(-3)));
       throw err;
     });
     const rows = await pdb.db

@@ -33,12 +33,17 @@ describe("assignment and status", () => {
   it("two agents claiming at once: exactly one wins, the other gets a Conflict naming the winner", async () => {
     for (let round = 0; round < 5; round++) {
       const { thread } = await makeThread(db, inboxId);
-      const results = await Promise.allSettled([claimThread(db, ana, thread.id), claimThread(db, bruno, thread.id)]);
+      const results = await Promise.allSettled([
+        claimThread(db, ana, thread.id),
+        claimThread(db, bruno, thread.id),
+      ]);
       const won = results.filter((r) => r.status === "fulfilled");
       const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
       expect(won).toHaveLength(1);
       expect(lost).toHaveLength(1);
-      const winner = (won[0] as PromiseFulfilledResult<{ assigneeId: string | null; assigneeName: string | null }>).value;
+      const winner = (
+        won[0] as PromiseFulfilledResult<{ assigneeId: string | null; assigneeName: string | null }>
+      ).value;
       expect(lost[0].reason).toMatchObject({ code: "conflict", details: { assigneeId: winner.assigneeId } });
       expect(lost[0].reason.message).toContain(winner.assigneeName);
       expect((await row(thread.id)).assigneeId).toBe(winner.assigneeId);
@@ -61,17 +66,23 @@ describe("assignment and status", () => {
     expect((await row(thread.id)).assigneeId).toBe(bruno.id);
     expect((await assignThread(db, supervisor, thread.id, null)).assigneeId).toBeNull();
     expect((await row(thread.id)).assigneeId).toBeNull();
-    const actions = (await db.select().from(auditLog).where(eq(auditLog.targetId, thread.id))).map((a) => a.action);
+    const actions = (await db.select().from(auditLog).where(eq(auditLog.targetId, thread.id))).map(
+      (a) => a.action,
+    );
     expect(actions).toEqual(["thread.transfer", "thread.unassign"]);
   });
 
   it("only members (or supervisors/admins) of the inbox can be assigned; stale screens get a Conflict", async () => {
     const { thread } = await makeThread(db, inboxId);
-    await expect(assignThread(db, ana, thread.id, outsider.id)).rejects.toMatchObject({ code: "invalid_input" });
+    await expect(assignThread(db, ana, thread.id, outsider.id)).rejects.toMatchObject({
+      code: "invalid_input",
+    });
     await expect(assignThread(db, ana, thread.id, "nope")).rejects.toMatchObject({ code: "invalid_input" });
     expect((await assignThread(db, ana, thread.id, supervisor.id)).assigneeId).toBe(supervisor.id);
     // Someone saw it unassigned and tries to give it to Bruno: the compare-and-set refuses.
-    await expect(assignThread(db, supervisor, thread.id, bruno.id, null)).rejects.toMatchObject({ code: "conflict" });
+    await expect(assignThread(db, supervisor, thread.id, bruno.id, null)).rejects.toMatchObject({
+      code: "conflict",
+    });
     expect((await row(thread.id)).assigneeId).toBe(supervisor.id);
   });
 
@@ -84,7 +95,13 @@ describe("assignment and status", () => {
     });
     const now = new Date();
     await expect(
-      setThreadStatus(db, ana, thread.id, { status: "snoozed", snoozedUntil: new Date(now.getTime() - 1000) }, now),
+      setThreadStatus(
+        db,
+        ana,
+        thread.id,
+        { status: "snoozed", snoozedUntil: new Date(now.getTime() - 1000) },
+        now,
+      ),
     ).rejects.toMatchObject({ code: "invalid_input" });
     await expect(setThreadStatus(db, ana, thread.id, { status: "bogus" as never })).rejects.toMatchObject({
       code: "invalid_input",

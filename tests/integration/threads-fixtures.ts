@@ -9,7 +9,11 @@ import type { Role } from "../../lib/domain";
 
 export const rnd = () => crypto.randomInt(1e9, 9.99e9).toString();
 
-export async function makeUser(db: Db, role: Role, opts: { name?: string; active?: boolean; passwordHash?: string } = {}) {
+export async function makeUser(
+  db: Db,
+  role: Role,
+  opts: { name?: string; active?: boolean; passwordHash?: string } = {},
+) {
   const id = crypto.randomUUID();
   const [u] = await db
     .insert(users)
@@ -30,7 +34,8 @@ export async function makeInbox(db: Db, members: { id: string }[] = []) {
     .insert(inboxes)
     .values({ name: `Inbox ${rnd()}`, phoneNumberId: rnd() + rnd(), wabaId: rnd(), displayNumber: rnd() })
     .returning();
-  if (members.length) await db.insert(inboxMembers).values(members.map((m) => ({ inboxId: inbox.id, userId: m.id })));
+  if (members.length)
+    await db.insert(inboxMembers).values(members.map((m) => ({ inboxId: inbox.id, userId: m.id })));
   return inbox;
 }
 

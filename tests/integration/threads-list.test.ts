@@ -56,7 +56,9 @@ describe("thread list and access", () => {
     expect(names(active)).toEqual([5, 4, 3, 2, 1, 0].map((i) => `${tag} Person ${i}`));
     expect(names(await listThreads(db, member, { q: tag, status: "pending" }))).toEqual([`${tag} Person 5`]);
     expect(names(await listThreads(db, member, { q: tag, view: "mine" }))).toEqual([`${tag} Person 0`]);
-    expect((await listThreads(db, member, { q: tag, view: "unassigned", status: "all" })).threads).toHaveLength(6);
+    expect(
+      (await listThreads(db, member, { q: tag, view: "unassigned", status: "all" })).threads,
+    ).toHaveLength(6);
     expect((await listThreads(db, supervisor, { q: tag, inboxId: other.id })).threads).toHaveLength(1);
   });
 
@@ -75,7 +77,9 @@ describe("thread list and access", () => {
   });
 
   it("refuses a forged cursor with invalid_input", async () => {
-    await expect(listThreads(db, member, { cursor: "bm90LWEtY3Vyc29y" })).rejects.toMatchObject({ code: "invalid_input" });
+    await expect(listThreads(db, member, { cursor: "bm90LWEtY3Vyc29y" })).rejects.toMatchObject({
+      code: "invalid_input",
+    });
   });
 
   it("searches names, numbers and message text; % and _ are literal", async () => {
@@ -136,7 +140,9 @@ describe("thread list and access", () => {
     ]);
     const first = await listMessages(db, thread.id, { limit: 3 });
     expect(first.messages.map((m) => m.body)).toEqual(["message 2", "message 3", "message 4"]);
-    expect(first.messages.find((m) => m.body === "message 3")?.reactions).toEqual([{ emoji: "❤️", direction: "inbound" }]);
+    expect(first.messages.find((m) => m.body === "message 3")?.reactions).toEqual([
+      { emoji: "❤️", direction: "inbound" },
+    ]);
     expect(first.messages.find((m) => m.body === "message 4")?.replyTo?.body).toBe("message 1");
     const older = await listMessages(db, thread.id, { limit: 3, before: first.olderCursor! });
     expect(older.messages.map((m) => m.body)).toEqual(["message 0", "message 1"]);

@@ -76,7 +76,11 @@ describe("costs period parameters (UTC)", () => {
   });
 
   it("writes parameters back that parse to the same period", () => {
-    for (const raw of [{ period: "week", date: "2026-11-25" }, { period: "custom", from: "2026-10-01", to: "2026-10-10" }]) {
+    const cases: Record<string, string>[] = [
+      { period: "week", date: "2026-11-25" },
+      { period: "custom", from: "2026-10-01", to: "2026-10-10" },
+    ];
+    for (const raw of cases) {
       const p = ok(raw);
       const href = costsHref(paramsToQuery(p), {});
       const again = ok(Object.fromEntries(new URL(href, "http://x").searchParams));

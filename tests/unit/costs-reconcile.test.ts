@@ -74,7 +74,8 @@ describe("which CBP conversation a delivered message falls into", () => {
   });
 });
 
-const conv = (category: OurVerdict["cbp"] extends infer C ? NonNullable<C>["category"] : never, acceptable = [category]) => ({
+type Cat = NonNullable<OurVerdict["cbp"]>["category"];
+const conv = (category: Cat, acceptable: Cat[] = [category]) => ({
   category,
   acceptable,
   conversation: { category, openedAt: 0, expiresAt: 24 * H, closedAt: null, openedBy: "x" },

@@ -51,7 +51,9 @@ describe("pickerPrice — what sending this template now costs (CBP)", () => {
 
   it("costs nothing new while a conversation of the same category is open, and says until when (local time)", () => {
     const p = pickerPrice(
-      input({ openConversations: [{ category: "marketing", expiresAt: iso(2.5 * H + 32 * 60_000 - 30 * 60_000) }] }),
+      input({
+        openConversations: [{ category: "marketing", expiresAt: iso(2.5 * H + 32 * 60_000 - 30 * 60_000) }],
+      }),
       en,
     );
     expect(p.kind).toBe("no_new_charge");
@@ -82,12 +84,18 @@ describe("pickerPrice — what sending this template now costs (CBP)", () => {
     });
     expect(pickerPrice(closed, en).kind).toBe("opens");
     // A service conversation does not cover a template (rules §2, seed's second "multiple conversations" case).
-    const service = input({ category: "UTILITY", openConversations: [{ category: "service", expiresAt: iso(H) }] });
+    const service = input({
+      category: "UTILITY",
+      openConversations: [{ category: "service", expiresAt: iso(H) }],
+    });
     expect(pickerPrice(service, en).kind).toBe("opens");
   });
 
   it("names the date when the open conversation ends on another day", () => {
-    const p = pickerPrice(input({ openConversations: [{ category: "marketing", expiresAt: iso(20 * H) }] }), en);
+    const p = pickerPrice(
+      input({ openConversations: [{ category: "marketing", expiresAt: iso(20 * H) }] }),
+      en,
+    );
     expect(p.text).toBe("no new charge — a marketing conversation is open until Nov 26, 08:00");
   });
 
@@ -98,7 +106,9 @@ describe("pickerPrice — what sending this template now costs (CBP)", () => {
   });
 
   it("speaks Brazilian Portuguese with Brazilian number formatting", () => {
-    expect(pickerPrice(input({ locale: "pt-BR" }), pt).text).toBe("abre uma conversa de marketing: US$ 0,0625");
+    expect(pickerPrice(input({ locale: "pt-BR" }), pt).text).toBe(
+      "abre uma conversa de marketing: US$ 0,0625",
+    );
     expect(pickerPrice(input({ locale: "pt-BR", fepExpiresAt: iso(H) }), pt).text).toBe(
       "grátis — dentro da janela do ponto de entrada gratuito",
     );
@@ -109,7 +119,9 @@ describe("pickerPrice — per-message pricing (PMP, from July 2025)", () => {
   it("charges each template, utility inside an open CSW is free, FEP makes all free", () => {
     const pmp = (over: Partial<PickerPriceInput>) => pickerPrice(input({ model: "pmp", ...over }), en);
     expect(pmp({}).text).toBe("charged per message: US$0.0625");
-    expect(pmp({ category: "UTILITY", priceMicros: 8_000, cswExpiresAt: iso(H) }).kind).toBe("free_utility_in_csw");
+    expect(pmp({ category: "UTILITY", priceMicros: 8_000, cswExpiresAt: iso(H) }).kind).toBe(
+      "free_utility_in_csw",
+    );
     expect(pmp({ category: "UTILITY", priceMicros: 8_000, cswExpiresAt: iso(-H) }).text).toBe(
       "charged per message: US$0.0080",
     );

@@ -3,12 +3,12 @@
 import { revalidatePath } from "next/cache";
 import { getDb } from "@/db/client";
 import { type ActionResult, runAction } from "@/lib/action-result";
-import { requireUser } from "@/lib/session";
 import {
   createCannedResponse,
   deleteCannedResponse,
   updateCannedResponse,
 } from "@/lib/services/canned-responses";
+import { requireUser } from "@/lib/session";
 
 /* Admin-only actions on canned responses; each one checks the role itself. */
 
@@ -24,7 +24,10 @@ export async function createCannedAction(form: FormData): Promise<ActionResult<n
 export async function updateCannedAction(id: string, form: FormData): Promise<ActionResult<null>> {
   return runAction("admin.updateCanned", async () => {
     const admin = await requireUser(["admin"]);
-    await updateCannedResponse(getDb(), admin.id, id, { shortcut: form.get("shortcut"), body: form.get("body") });
+    await updateCannedResponse(getDb(), admin.id, id, {
+      shortcut: form.get("shortcut"),
+      body: form.get("body"),
+    });
     revalidatePath("/admin/canned-responses");
     return null;
   });

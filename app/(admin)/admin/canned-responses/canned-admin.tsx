@@ -35,7 +35,13 @@ export function CannedAdmin({ items }: { items: CannedResponse[] }) {
       >
         <div className="flex flex-col gap-1.5">
           <Label htmlFor="new-shortcut">{t("admin.shortcut")}</Label>
-          <Input id="new-shortcut" name="shortcut" required placeholder="greet" pattern="[A-Za-z0-9][A-Za-z0-9_\-]{0,31}" />
+          <Input
+            id="new-shortcut"
+            name="shortcut"
+            required
+            placeholder="greet"
+            pattern="[A-Za-z0-9][A-Za-z0-9_\-]{0,31}"
+          />
         </div>
         <div className="flex flex-col gap-1.5">
           <Label htmlFor="new-body">{t("admin.body")}</Label>
@@ -52,12 +58,26 @@ export function CannedAdmin({ items }: { items: CannedResponse[] }) {
               action={(fd) => run(updateCannedAction(c.id, fd))}
               className="grid gap-2 md:grid-cols-[12rem_1fr_auto_auto] md:items-start"
             >
-              <Input name="shortcut" defaultValue={c.shortcut} aria-label={`${t("admin.shortcut")}: /${c.shortcut}`} />
-              <Textarea name="body" defaultValue={c.body} rows={2} aria-label={`${t("admin.body")}: /${c.shortcut}`} />
+              <Input
+                name="shortcut"
+                defaultValue={c.shortcut}
+                aria-label={`${t("admin.shortcut")}: /${c.shortcut}`}
+              />
+              <Textarea
+                name="body"
+                defaultValue={c.body}
+                rows={2}
+                aria-label={`${t("admin.body")}: /${c.shortcut}`}
+              />
               <Button type="submit" variant="outline" disabled={pending}>
                 {t("admin.save")}
               </Button>
-              <Button type="button" variant="ghost" disabled={pending} onClick={() => run(deleteCannedAction(c.id))}>
+              <Button
+                type="button"
+                variant="ghost"
+                disabled={pending}
+                onClick={() => run(deleteCannedAction(c.id))}
+              >
                 {t("admin.delete")}
               </Button>
             </form>

@@ -1,8 +1,8 @@
 import { PageShell } from "@/components/inbox/page-shell";
 import { getDb } from "@/db/client";
 import { getDictionary, translator } from "@/lib/i18n/translate";
-import { requirePageUser } from "@/lib/session";
 import { listCannedResponses } from "@/lib/services/canned-responses";
+import { requirePageUser } from "@/lib/session";
 import { CannedAdmin } from "./canned-admin";
 
 export const dynamic = "force-dynamic";

@@ -5,8 +5,8 @@ import { z } from "zod";
 import { getDb } from "@/db/client";
 import { type ActionResult, runAction } from "@/lib/action-result";
 import { AppError } from "@/lib/errors";
-import { requireUser } from "@/lib/session";
 import { createUser, setInboxMembership, setUserActive, setUserRole } from "@/lib/services/users";
+import { requireUser } from "@/lib/session";
 
 /* Admin-only actions on users; each one checks the role itself. */
 
@@ -60,7 +60,11 @@ export async function setMembershipAction(
     const admin = await requireUser(["admin"]);
     const inbox = id.safeParse(inboxId);
     if (!inbox.success) throw new AppError("not_found", "Inbox not found.");
-    await setInboxMembership(getDb(), admin, { userId: idOf(userId), inboxId: inbox.data, member: member === true });
+    await setInboxMembership(getDb(), admin, {
+      userId: idOf(userId),
+      inboxId: inbox.data,
+      member: member === true,
+    });
     revalidatePath("/admin/users");
     return null;
   });

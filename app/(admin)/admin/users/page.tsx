@@ -1,8 +1,8 @@
 import { PageShell } from "@/components/inbox/page-shell";
 import { getDb } from "@/db/client";
 import { getDictionary, translator } from "@/lib/i18n/translate";
-import { requirePageUser } from "@/lib/session";
 import { listInboxes, listUsers } from "@/lib/services/users";
+import { requirePageUser } from "@/lib/session";
 import { UsersAdmin } from "./users-admin";
 
 export const dynamic = "force-dynamic";

@@ -8,8 +8,8 @@ import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { toast } from "@/components/ui/toast";
-import { ROLES } from "@/lib/domain";
 import type { ActionResult } from "@/lib/action-result";
+import { ROLES } from "@/lib/domain";
 import type { PublicUser } from "@/lib/services/users";
 import { createUserAction, setMembershipAction, setUserActiveAction, setUserRoleAction } from "./actions";
 
@@ -61,7 +61,14 @@ export function UsersAdmin({ meId, users, inboxes }: Props) {
             </div>
             <div className="flex flex-col gap-1.5">
               <Label htmlFor="new-password">{t("admin.password")}</Label>
-              <Input id="new-password" name="password" type="password" minLength={8} required autoComplete="new-password" />
+              <Input
+                id="new-password"
+                name="password"
+                type="password"
+                minLength={8}
+                required
+                autoComplete="new-password"
+              />
             </div>
             <div className="flex flex-col gap-1.5">
               <Label htmlFor="new-role">{t("admin.role")}</Label>
@@ -154,7 +161,9 @@ export function UsersAdmin({ meId, users, inboxes }: Props) {
                 </td>
                 <td className="px-3 py-2">
                   <div className="flex items-center gap-2">
-                    <Badge variant={u.active ? "success" : "muted"}>{u.active ? t("admin.active") : t("admin.inactive")}</Badge>
+                    <Badge variant={u.active ? "success" : "muted"}>
+                      {u.active ? t("admin.active") : t("admin.inactive")}
+                    </Badge>
                     {u.id !== meId && (
                       <Button
                         size="sm"
