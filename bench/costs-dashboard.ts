@@ -12,8 +12,8 @@
  * spans the 30 days before now, so "open now", the free tier and the projection have real work.
  */
 import os from "node:os";
-import postgres from "postgres";
 import { sql } from "drizzle-orm";
+import postgres from "postgres";
 import { closeDb, getDb } from "../db/client";
 import { runMigrations } from "../db/migrate";
 import { rebuildAllRollups } from "../lib/services/billing-rollup";
@@ -39,40 +39,40 @@ const benchUrl = serverUrl.replace(/\/[^/?]*(\?.*)?$/, `/${dbName}$1`);
 
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
-async function seed(sql: postgres.Sql) {
+async function seed(pg: postgres.Sql) {
   const t0 = process.hrtime.bigint();
-  await sql`insert into workspace_settings (id) values (1) on conflict do nothing`;
-  await sql`
+  await pg`insert into workspace_settings (id) values (1) on conflict do nothing`;
+  await pg`
     insert into users (email, name, password_hash, role)
     select 'agent' || g || '@bench.test', 'Agent ' || g, 'x', 'agent' from generate_series(1, 20) g`;
-  await sql`
+  await pg`
     insert into inboxes (name, phone_number_id, waba_id, display_number)
     select 'Inbox ' || g, (900000000000000 + g)::text, case when g <= 2 then '111111111111111' else '222222222222222' end,
            '+1555000000' || g
     from generate_series(1, 4) g`;
-  await sql`
+  await pg`
     insert into prices (model, category, micros, effective_from)
     select m::pricing_model, c, p, '2023-06-01'
     from (values ('marketing', 62500), ('utility', 8000), ('authentication', 31500), ('service', 0)) v(c, p),
          (values ('cbp'), ('pmp')) w(m)`;
-  await sql`
+  await pg`
     insert into contacts (wa_id, profile_name)
     select (5511900000000 + g)::text, 'Customer ' || g from generate_series(1, ${CONTACTS}) g`;
-  await sql`
+  await pg`
     insert into threads (inbox_id, contact_id, last_message_at)
     select (select array_agg(id order by name) from inboxes)[1 + (n % 4)], id, now()
     from (select id, row_number() over (order by wa_id) as n from contacts) c`;
-  await sql`
+  await pg`
     create temp table tx as
     select row_number() over (order by t.id) as n, t.id, t.inbox_id, t.contact_id, i.waba_id
     from threads t join inboxes i on i.id = t.inbox_id`;
-  await sql`create unique index on tx (n)`;
+  await pg`create unique index on tx (n)`;
   console.log(`  base rows (${CONTACTS} contacts/threads): ${ms(t0).toFixed(0)} ms`);
 
   // Messages: half inbound, half outbound; every outbound delivered 2 s later with Meta's verdict.
   const t1 = process.hrtime.bigint();
   const span = 30 * 24 * 3600;
-  await sql`
+  await pg`
     insert into messages (thread_id, direction, type, body, status, at, wamid, sender_user_id, delivered_at,
                           template_category, meta_pricing, meta_conversation, cost_category, cost_type, cost_micros)
     select tx.id,
@@ -98,7 +98,7 @@ async function seed(sql: postgres.Sql) {
 
   // Billing conversations: 50% service, 25% marketing, 15% utility, 5% authentication, 5% FEP.
   const t2 = process.hrtime.bigint();
-  await sql`
+  await pg`
     insert into billing_conversations (inbox_id, waba_id, contact_id, thread_id, category, opened_at, expires_at,
                                        cost_micros, free_reason, opened_by_user_id, meta_conversation_id)
     select tx.inbox_id, tx.waba_id, tx.contact_id, tx.id, c.category::conversation_category, o.at,
@@ -119,7 +119,7 @@ async function seed(sql: postgres.Sql) {
 
   // One billing_messages row per delivered outbound message; 1% disagree with Meta.
   const t3 = process.hrtime.bigint();
-  await sql`
+  await pg`
     insert into billing_messages (message_id, inbox_id, waba_id, contact_id, thread_id, sender_user_id, sent_at,
                                   delivered_at, template, category, pricing_category, pmp_type, cost_micros,
                                   cbp_category, meta_model, meta_category, meta_type, meta_billable,
@@ -132,7 +132,7 @@ async function seed(sql: postgres.Sql) {
     where m.direction = 'outbound'`;
   console.log(`  billing messages: ${ms(t3).toFixed(0)} ms`);
   const t4 = process.hrtime.bigint();
-  await sql`vacuum analyze`;
+  await pg`vacuum analyze`;
   console.log(`  vacuum analyze: ${ms(t4).toFixed(0)} ms`);
 }
 
@@ -147,20 +147,22 @@ async function main() {
   if (!REUSE) await admin.unsafe(`create database "${dbName}"`);
   try {
     await runMigrations(benchUrl);
-    const sql = postgres(benchUrl, { max: 1, onnotice: () => {} });
+    const pg = postgres(benchUrl, { max: 1, onnotice: () => {} });
     if (!REUSE) {
       console.log("seeding…");
-      await seed(sql);
+      await seed(pg);
     }
-    const [counts] = await sql`
+    const [counts] = await pg`
       select (select count(*) from messages)::int as messages,
              (select count(*) from billing_conversations)::int as conversations,
              (select count(*) from billing_messages)::int as billing_messages`;
-    await sql.end();
+    await pg.end();
 
     process.env.DATABASE_URL = benchUrl;
     const db = getDb();
-    const [{ rollups }] = await db.execute<{ rollups: number }>(sql`select count(*)::int as rollups from billing_rollup`);
+    const [{ rollups }] = await db.execute<{ rollups: number }>(
+      sql`select count(*)::int as rollups from billing_rollup`,
+    );
     if (rollups === 0) {
       const t = process.hrtime.bigint();
       const days = await rebuildAllRollups(db);
@@ -199,7 +201,12 @@ async function main() {
     const cpu = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "cpu"})`;
     const [{ version }] = await db.execute<{ version: string }>(sql`select version()`);
     console.log(`\n## Costs dashboard (${now.toISOString().slice(0, 10)})\n`);
-    console.log(`Machine: ${cpu}, ${mem}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" / ")}, Node ${process.version}`);
+    console.log(
+      `Machine: ${cpu}, ${mem}, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" / ")}, Node ${process.version}`,
+    );
     console.log(`PostgreSQL: ${String(version).split(",")[0]}`);
     console.log(
       `Data: ${counts.messages.toLocaleString("en-US")} messages, ${counts.conversations.toLocaleString("en-US")} billing conversations, ${counts.billing_messages.toLocaleString("en-US")} billing messages over 30 days. ${RUNS} runs after one warm-up, getCostsDashboard (all the page's queries).\n`,
@@ -207,13 +214,16 @@ async function main() {
     console.log("| view | items | p50 ms | max ms |");
     console.log("|---|---:|---:|---:|");
     for (const r of results) {
-      console.log(`| ${r.name} | ${r.total.toLocaleString("en-US")} | ${r.p50.toFixed(0)} | ${r.max.toFixed(0)} |`);
+      console.log(
+        `| ${r.name} | ${r.total.toLocaleString("en-US")} | ${r.p50.toFixed(0)} | ${r.max.toFixed(0)} |`,
+      );
     }
     const worst = Math.max(...results.map((r) => r.p50));
     console.log(`\nTarget < 500 ms: ${worst < 500 ? "met" : "NOT met"} (worst p50 ${worst.toFixed(0)} ms).`);
   } finally {
     await closeDb();
-    if (!KEEP && !REUSE) await admin.unsafe(`drop database if exists "${dbName}" with (force)`).catch(() => {});
+    if (!KEEP && !REUSE)
+      await admin.unsafe(`drop database if exists "${dbName}" with (force)`).catch(() => {});
     else console.log(`kept database ${dbName}`);
     await admin.end();
   }

@@ -9,12 +9,12 @@ import { SESSION_COOKIE_NAMES } from "../auth.config";
 import type { Role } from "../domain";
 import { env } from "../env";
 import { log } from "../logger";
+import { accessibleInboxIds, canAccessInbox } from "../services/access";
+import { getActiveUser } from "../services/users";
 import { attachPostgresAdapter } from "./adapter";
 import { type IoServer, setIo } from "./emit";
 import { type ClientToServerEvents, rooms, type ServerToClientEvents } from "./events";
 import { startWindowAnnouncer } from "./window-announcer";
-import { accessibleInboxIds, canAccessInbox } from "../services/access";
-import { getActiveUser } from "../services/users";
 
 type SocketUser = { id: string; role: Role; name: string };
 type SocketData = { user: SocketUser; threads: Map<string, string> };

@@ -2,9 +2,9 @@ import { and, eq, gt, lte, or, sql } from "drizzle-orm";
 import { type Db, getDb } from "../../db/client";
 import { threads } from "../../db/schema";
 import { log } from "../logger";
+import { wakeSnoozedThreads } from "../services/threads";
 import type { IoServer } from "./emit";
 import { rooms } from "./events";
-import { wakeSnoozedThreads } from "../services/threads";
 
 /**
  * Announces window expiries at the exact moment: every `intervalMs` it asks the

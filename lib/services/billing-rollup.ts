@@ -152,7 +152,10 @@ export async function compactBillingRollup(db: Db, opts: { limit?: number } = {}
 }
 
 /** Marks every day that has billing rows (optionally of one WABA, from a date) dirty, then compacts: a full rebuild. */
-export async function rebuildAllRollups(db: Db, opts: { wabaId?: string; since?: Date } = {}): Promise<number> {
+export async function rebuildAllRollups(
+  db: Db,
+  opts: { wabaId?: string; since?: Date } = {},
+): Promise<number> {
   const waba = opts.wabaId ? sql`and waba_id = ${opts.wabaId}` : sql``;
   const since = opts.since?.toISOString() ?? "1970-01-01T00:00:00Z";
   await db.execute(sql`
@@ -174,7 +177,9 @@ export async function rebuildAllRollups(db: Db, opts: { wabaId?: string; since?:
 }
 
 /** Starts the rollup worker: compacts dirty days every `intervalMs` (default 20 s). Returns a stop function. */
-export function startBillingRollupWorker(opts: { intervalMs?: number; db?: () => Db } = {}): () => Promise<void> {
+export function startBillingRollupWorker(
+  opts: { intervalMs?: number; db?: () => Db } = {},
+): () => Promise<void> {
   const intervalMs = opts.intervalMs ?? 20_000;
   let running: Promise<void> | null = null;
   const tick = () => {

@@ -288,7 +288,12 @@ async function breakdown(db: DbOrTx, model: PricingModel, f: CostsFilters, dirty
     group by grouping sets ((day, category, reason), (inbox_id, category, reason), (agent_id, category, reason))`);
 }
 
-async function costBetween(db: DbOrTx, model: PricingModel, f: CostsFilters, dirty: DirtyDays): Promise<number> {
+async function costBetween(
+  db: DbOrTx,
+  model: PricingModel,
+  f: CostsFilters,
+  dirty: DirtyDays,
+): Promise<number> {
   const [r] = await db.execute<{ cost: string }>(sql`
     with s as (${stage1(model, f, dirty)}) select coalesce(sum(cost), 0)::bigint as cost from s`);
   return num(r?.cost);

@@ -8,12 +8,8 @@ import { AppError } from "../errors";
 import { log } from "../logger";
 import { emitTo } from "../realtime/emit";
 import { rooms, type ThreadSummary } from "../realtime/events";
+import { renderTemplate, type StoredTemplateComponent, templateVariables } from "../whatsapp/template-params";
 import { type Actor, accessibleInboxIds, canAccessInbox, seesAllInboxes } from "./access";
-import {
-  renderTemplate,
-  type StoredTemplateComponent,
-  templateVariables,
-} from "../whatsapp/template-params";
 
 /* ------------------------------------------------------------------ list */
 

@@ -1,4 +1,5 @@
 import { log } from "../logger";
+import { startBillingRollupWorker } from "../services/billing-rollup";
 import { startOutboxWorker } from "../services/outbox";
 import { startCampaignSender } from "./campaign-sender";
 import { startTemplateSync } from "./template-sync";
@@ -13,6 +14,7 @@ export function startWorkers(): () => Promise<void> {
   stops.push(startOutboxWorker());
   stops.push(startTemplateSync());
   stops.push(startCampaignSender());
+  stops.push(startBillingRollupWorker());
   log.info("workers.started", { count: stops.length });
   return async () => {
     for (const s of stops) await s();

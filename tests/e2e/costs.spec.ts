@@ -47,7 +47,10 @@ test("a supervisor sees the month's costs by category and day; an agent is refus
   await expect(marketing).toContainText("US$0.0625");
   // Sortable: a click on "Category" orders the rows by name.
   await byCategory.getByRole("button", { name: "Category" }).click();
-  await expect(byCategory.getByRole("columnheader", { name: "Category" })).toHaveAttribute("aria-sort", "ascending");
+  await expect(byCategory.getByRole("columnheader", { name: "Category" })).toHaveAttribute(
+    "aria-sort",
+    "ascending",
+  );
 
   // Free tier and the free entry point the seed opened for Luiza Costa.
   await expect(supervisor.getByText(/used · 9\d\d remaining/).first()).toBeVisible();

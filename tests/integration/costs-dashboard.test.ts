@@ -186,12 +186,17 @@ describe("the daily rollup the dashboard reads", () => {
     for (const model of ["cbp", "pmp"] as const) {
       const d = await getCostsDashboard(db, { ...month, wabaId: s.inbox.wabaId, model });
       const r = replayTotals(s, model);
-      expect(dashTotals(d), `${model}, all days from the rollup`).toEqual({ total: r.total, byCategory: r.byCategory });
+      expect(dashTotals(d), `${model}, all days from the rollup`).toEqual({
+        total: r.total,
+        byCategory: r.byCategory,
+      });
     }
 
     // One more conversation on day 3: that day is read live until the next compaction.
     const late = s.contact();
-    s.sendDelivered(late, new Date(start.getTime() + 3 * 24 * HOUR + 20 * HOUR), { template: "authentication" });
+    s.sendDelivered(late, new Date(start.getTime() + 3 * 24 * HOUR + 20 * HOUR), {
+      template: "authentication",
+    });
     await s.flush();
     const d = await getCostsDashboard(db, { ...month, wabaId: s.inbox.wabaId, model: "cbp" });
     const r = replayTotals(s, "cbp");
@@ -206,9 +211,9 @@ describe("the daily rollup the dashboard reads", () => {
     // Inside: the late authentication (day 3, 20:00), day 4's marketing and day 5's utility (06:00).
     expect(partial.totals.costMicros).toBe(31500 + 62500 + 8000);
     await settleRollup(s.inbox.wabaId);
-    expect(dashTotals(await getCostsDashboard(db, { ...month, wabaId: s.inbox.wabaId, model: "cbp" }))).toEqual(
-      dashTotals(d),
-    );
+    expect(
+      dashTotals(await getCostsDashboard(db, { ...month, wabaId: s.inbox.wabaId, model: "cbp" })),
+    ).toEqual(dashTotals(d));
   });
 });
 

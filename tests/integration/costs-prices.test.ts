@@ -2,10 +2,10 @@
  * Prices change mid-month without rewriting what came before; the CSV export adds up to the
  * dashboard; the pricing model and price edits are admin-only and audited.
  */
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
-import { auditLog, prices, users, workspaceSettings } from "../../db/schema";
+import { auditLog, billingMessages, prices, users, workspaceSettings } from "../../db/schema";
 import { AppError } from "../../lib/errors";
 import { replay } from "../../lib/pricing/replay";
 import { recomputeAllBilling, recomputeBilling } from "../../lib/services/billing-recompute";
@@ -266,5 +266,80 @@ describe("the workspace pricing model", () => {
         throw rollback;
       }),
     ).rejects.toBe(rollback);
+  });
+});
+
+describe("per-message volume tiers", () => {
+  it("prices each month's messages by how many the account already sent in that market", async () => {
+    const s = await Scenario.create(db);
+    const start = lastMonthStart();
+    // From the 3rd marketing message of the month on (volume >= 2), this market pays less.
+    const tiers = await db
+      .insert(prices)
+      .values([
+        {
+          model: "pmp",
+          category: "marketing",
+          market: s.market,
+          micros: 50000,
+          tierFromVolume: 2,
+          effectiveFrom: new Date("2020-01-01"),
+        },
+        // A narrower market none of these customers is in (their next digit is never 0): its volume is counted apart.
+        {
+          model: "pmp",
+          category: "marketing",
+          market: `${s.market}0`,
+          micros: 1,
+          effectiveFrom: new Date("2020-01-01"),
+        },
+      ])
+      .returning();
+    try {
+      const sends: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        // One webhook body per delivery, in time order: each refresh counts the ones before it.
+        sends.push(
+          s.sendDelivered(s.contact(), new Date(start.getTime() + (i + 1) * DAY), { template: "marketing" }),
+        );
+        await s.flush();
+      }
+      const costs = async () => {
+        const rows = await db
+          .select()
+          .from(billingMessages)
+          .where(eq(billingMessages.wabaId, s.inbox.wabaId));
+        return Object.fromEntries(rows.map((r) => [r.deliveredAt.toISOString(), r.costMicros]));
+      };
+      expect(Object.values(await costs()).sort()).toEqual([50000, 50000, 62500, 62500]);
+
+      // Two more delivered earlier in the month, in one body: the month is re-ranked exactly by the recompute.
+      s.sendDelivered(s.contact(), new Date(start.getTime() + 12 * HOUR), { template: "marketing" });
+      s.sendDelivered(s.contact(), new Date(start.getTime() + 13 * HOUR), { template: "marketing" });
+      await s.flush({ statusOrder: "reverse" });
+      await recomputeBilling(db, {
+        wabaId: s.inbox.wabaId,
+        from: start,
+        to: new Date(start.getTime() + 28 * DAY),
+        rebuild: false,
+      });
+      const byTime = Object.entries(await costs()).sort(([a], [b]) => a.localeCompare(b));
+      expect(byTime.map(([, c]) => c)).toEqual([62500, 62500, 50000, 50000, 50000, 50000]);
+      const d = await getCostsDashboard(db, {
+        from: start,
+        to: new Date(start.getTime() + 28 * DAY),
+        wabaId: s.inbox.wabaId,
+        model: "pmp",
+      });
+      expect(d.totals.costMicros).toBe(2 * 62500 + 4 * 50000);
+    } finally {
+      // Tiers make every refresh count volumes: do not leave one behind for the other test files.
+      await db.delete(prices).where(
+        inArray(
+          prices.id,
+          tiers.map((t) => t.id),
+        ),
+      );
+    }
   });
 });

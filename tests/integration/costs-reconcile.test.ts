@@ -73,9 +73,7 @@ describe("reconciliation with Meta's reported verdict", () => {
       disagree: 4,
       byModel: { CBP: 5, PMP: 2 },
     });
-    const byMessage = await Promise.all(
-      r.mismatches.map(async (m) => [m.rule, m.meta.conversationId ?? m.meta.model] as const),
-    );
+    const byMessage = r.mismatches.map((m) => [m.rule, m.meta.conversationId ?? m.meta.model]);
     expect(Object.fromEntries(r.byRule.map((x) => [x.rule, x.count]))).toEqual({
       category_differs: 1,
       fep_extra: 1,

@@ -8,7 +8,7 @@ describe("CSV lines", () => {
   });
 
   it("defuses text a spreadsheet would run as a formula, not numbers", () => {
-    expect(csvLine(["=HYPERLINK(\"x\")", "+55 11", "-1", "@sum", -5])).toBe(
+    expect(csvLine(['=HYPERLINK("x")', "+55 11", "-1", "@sum", -5])).toBe(
       `"'=HYPERLINK(""x"")",'+55 11,'-1,'@sum,-5\r\n`,
     );
   });

@@ -34,7 +34,8 @@ describe("money from integer micros", () => {
     expect(parseMoneyToMicros("$1")).toBe(1_000_000);
     expect(parseMoneyToMicros("0.1")).toBe(100_000); // 0.1 is not exact in binary; micros are
     expect(parseMoneyToMicros("3.")).toBe(3_000_000);
-    for (const bad of ["", "-1", "1,25", "0.0000001", "abc", "1e3", "0x10"]) expect(parseMoneyToMicros(bad)).toBeNull();
+    for (const bad of ["", "-1", "1,25", "0.0000001", "abc", "1e3", "0x10"])
+      expect(parseMoneyToMicros(bad)).toBeNull();
   });
 
   it("round-trips every amount through its decimal form", () => {

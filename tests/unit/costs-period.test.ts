@@ -34,7 +34,10 @@ describe("costs period parameters (UTC)", () => {
     const week = ok({ period: "week", date: "2026-11-29" }); // a Sunday
     expect([iso(week.from), iso(week.to)]).toEqual(["2026-11-23T00:00:00.000Z", "2026-11-30T00:00:00.000Z"]);
     const custom = ok({ period: "custom", from: "2026-10-15", to: "2026-10-15" });
-    expect([iso(custom.from), iso(custom.to)]).toEqual(["2026-10-15T00:00:00.000Z", "2026-10-16T00:00:00.000Z"]);
+    expect([iso(custom.from), iso(custom.to)]).toEqual([
+      "2026-10-15T00:00:00.000Z",
+      "2026-10-16T00:00:00.000Z",
+    ]);
     expect(ok({ period: "month", date: "2026-12" }).to.toISOString()).toBe("2027-01-01T00:00:00.000Z");
   });
 
@@ -61,7 +64,12 @@ describe("costs period parameters (UTC)", () => {
   });
 
   it("accepts filters and the agent 'none'", () => {
-    const p = ok({ inbox: "0b8f5d9e-2c55-4a57-9a43-6f1a3e1b2c3d", agent: "none", category: "free_entry_point", model: "pmp" });
+    const p = ok({
+      inbox: "0b8f5d9e-2c55-4a57-9a43-6f1a3e1b2c3d",
+      agent: "none",
+      category: "free_entry_point",
+      model: "pmp",
+    });
     expect(p).toMatchObject({ agentId: "none", category: "free_entry_point", model: "pmp" });
   });
 
@@ -86,6 +94,8 @@ describe("costs period parameters (UTC)", () => {
       const again = ok(Object.fromEntries(new URL(href, "http://x").searchParams));
       expect([iso(again.from), iso(again.to)]).toEqual([iso(p.from), iso(p.to)]);
     }
-    expect(costsHref({ period: "month", date: "2026-11" }, { date: null, inbox: "" })).toBe("/costs?period=month");
+    expect(costsHref({ period: "month", date: "2026-11" }, { date: null, inbox: "" })).toBe(
+      "/costs?period=month",
+    );
   });
 });

@@ -24,7 +24,14 @@ describe("Meta's verdict from the stored webhook objects", () => {
         { billable: true, pricing_model: "CBP", category: "Service" },
         { id: "c1", origin: { type: "service" }, expiration_timestamp: "1" },
       ),
-    ).toEqual({ model: "CBP", category: "service", type: null, billable: true, conversationId: "c1", origin: "service" });
+    ).toEqual({
+      model: "CBP",
+      category: "service",
+      type: null,
+      billable: true,
+      conversationId: "c1",
+      origin: "service",
+    });
     // Graph API v24: only the conversation object (inside an FEP), no pricing.
     expect(metaVerdictOf(null, { id: "c2", origin: { type: "referral_conversion" } })).toMatchObject({
       model: null,
@@ -65,7 +72,12 @@ describe("which CBP conversation a delivered message falls into", () => {
 
   it("worked example 6: a free-form reply inside a marketing conversation belongs to it", () => {
     const state = computeContactState(
-      [...out("mkt", 0, "marketing"), { type: "inbound", at: 5 * H, id: "in" }, ...out("r1", 6), ...out("r2", 26)],
+      [
+        ...out("mkt", 0, "marketing"),
+        { type: "inbound", at: 5 * H, id: "in" },
+        ...out("r1", 6),
+        ...out("r2", 26),
+      ],
       100 * H,
     );
     const a = cbpAttribution(state);
@@ -102,24 +114,109 @@ describe("reconcileMessage: which rule explains a disagreement", () => {
   it.each<[string, OurVerdict, MetaVerdict, string | null]>([
     ["nothing reported", ours({}), meta({}), null],
     ["PMP agrees", ours({}), meta({ model: "PMP", category: "marketing", type: "regular" }), null],
-    ["PMP: Meta FEP, ours not", ours({}), meta({ model: "PMP", category: "marketing", type: "free_entry_point" }), "fep_missing"],
-    ["PMP: ours FEP, Meta billed", ours({ pmpType: "free_entry_point" }), meta({ model: "PMP", category: "marketing", type: "regular" }), "fep_extra"],
-    ["PMP: recategorised", ours({ category: "utility" }), meta({ model: "PMP", category: "marketing", type: "regular" }), "category_differs"],
-    ["PMP: marketing_lite is marketing", ours({}), meta({ model: "PMP", category: "marketing_lite", type: "regular" }), null],
-    ["PMP: utility in CSW billed", ours({ category: "utility", pmpType: "free_customer_service" }), meta({ model: "PMP", category: "utility", type: "regular" }), "utility_in_csw"],
-    ["PMP: Meta saw a window", ours({ category: "utility" }), meta({ model: "PMP", category: "utility", type: "free_customer_service" }), "csw_differs"],
-    ["PMP: only billable", ours({ template: false, category: "service", pmpType: "free_customer_service" }), meta({ model: "PMP", billable: true }), "billable_differs"],
+    [
+      "PMP: Meta FEP, ours not",
+      ours({}),
+      meta({ model: "PMP", category: "marketing", type: "free_entry_point" }),
+      "fep_missing",
+    ],
+    [
+      "PMP: ours FEP, Meta billed",
+      ours({ pmpType: "free_entry_point" }),
+      meta({ model: "PMP", category: "marketing", type: "regular" }),
+      "fep_extra",
+    ],
+    [
+      "PMP: recategorised",
+      ours({ category: "utility" }),
+      meta({ model: "PMP", category: "marketing", type: "regular" }),
+      "category_differs",
+    ],
+    [
+      "PMP: marketing_lite is marketing",
+      ours({}),
+      meta({ model: "PMP", category: "marketing_lite", type: "regular" }),
+      null,
+    ],
+    [
+      "PMP: utility in CSW billed",
+      ours({ category: "utility", pmpType: "free_customer_service" }),
+      meta({ model: "PMP", category: "utility", type: "regular" }),
+      "utility_in_csw",
+    ],
+    [
+      "PMP: Meta saw a window",
+      ours({ category: "utility" }),
+      meta({ model: "PMP", category: "utility", type: "free_customer_service" }),
+      "csw_differs",
+    ],
+    [
+      "PMP: only billable",
+      ours({ template: false, category: "service", pmpType: "free_customer_service" }),
+      meta({ model: "PMP", billable: true }),
+      "billable_differs",
+    ],
     ["CBP agrees", ours({}), meta({ model: "CBP", category: "marketing", billable: true }), null],
-    ["CBP: free-tier service is billable and agrees", ours({ template: false, category: "service", cbp: conv("service") }), meta({ model: "CBP", category: "service", billable: true }), null],
-    ["CBP: Meta FEP (not billable)", ours({}), meta({ model: "CBP", category: "marketing", billable: false }), "fep_missing"],
-    ["CBP: Meta referral_conversion", ours({}), meta({ model: "CBP", category: "referral_conversion" }), "fep_missing"],
-    ["CBP: ours FEP", ours({ cbp: conv("free_entry_point") }), meta({ model: "CBP", category: "service", billable: true }), "fep_extra"],
-    ["CBP: template recategorised", ours({ category: "utility", cbp: conv("utility") }), meta({ model: "CBP", category: "marketing" }), "category_differs"],
-    ["CBP: free-form in another open conversation", ours({ template: false, category: "service", cbp: conv("marketing", ["marketing", "utility"]) }), meta({ model: "CBP", category: "utility" }), null],
-    ["CBP: free-form, Meta opened service", ours({ template: false, category: "service", cbp: conv("marketing") }), meta({ model: "CBP", category: "service" }), "conversation_differs"],
-    ["CBP: split", ours({ openerMetaConversationId: "m1" }), meta({ model: "CBP", category: "marketing", conversationId: "m2" }), "conversation_split"],
-    ["CBP: same conversation", ours({ openerMetaConversationId: "m1" }), meta({ model: "CBP", category: "marketing", conversationId: "m1" }), null],
-    ["CBP: legacy business_initiated", ours({}), meta({ model: "CBP", category: "business_initiated" }), null],
+    [
+      "CBP: free-tier service is billable and agrees",
+      ours({ template: false, category: "service", cbp: conv("service") }),
+      meta({ model: "CBP", category: "service", billable: true }),
+      null,
+    ],
+    [
+      "CBP: Meta FEP (not billable)",
+      ours({}),
+      meta({ model: "CBP", category: "marketing", billable: false }),
+      "fep_missing",
+    ],
+    [
+      "CBP: Meta referral_conversion",
+      ours({}),
+      meta({ model: "CBP", category: "referral_conversion" }),
+      "fep_missing",
+    ],
+    [
+      "CBP: ours FEP",
+      ours({ cbp: conv("free_entry_point") }),
+      meta({ model: "CBP", category: "service", billable: true }),
+      "fep_extra",
+    ],
+    [
+      "CBP: template recategorised",
+      ours({ category: "utility", cbp: conv("utility") }),
+      meta({ model: "CBP", category: "marketing" }),
+      "category_differs",
+    ],
+    [
+      "CBP: free-form in another open conversation",
+      ours({ template: false, category: "service", cbp: conv("marketing", ["marketing", "utility"]) }),
+      meta({ model: "CBP", category: "utility" }),
+      null,
+    ],
+    [
+      "CBP: free-form, Meta opened service",
+      ours({ template: false, category: "service", cbp: conv("marketing") }),
+      meta({ model: "CBP", category: "service" }),
+      "conversation_differs",
+    ],
+    [
+      "CBP: split",
+      ours({ openerMetaConversationId: "m1" }),
+      meta({ model: "CBP", category: "marketing", conversationId: "m2" }),
+      "conversation_split",
+    ],
+    [
+      "CBP: same conversation",
+      ours({ openerMetaConversationId: "m1" }),
+      meta({ model: "CBP", category: "marketing", conversationId: "m1" }),
+      null,
+    ],
+    [
+      "CBP: legacy business_initiated",
+      ours({}),
+      meta({ model: "CBP", category: "business_initiated" }),
+      null,
+    ],
   ])("%s", (_name, o, m, rule) => {
     expect(reconcileMessage(o, m)).toBe(rule);
   });

@@ -21,7 +21,8 @@ export async function createAgent(db: DbOrTx, inboxIds: string[], role: "agent" 
     .insert(users)
     .values({ email: `agent-${tag}@test.local`, name: `Agent ${tag}`, passwordHash: "x", role })
     .returning({ id: users.id, name: users.name });
-  if (inboxIds.length) await db.insert(inboxMembers).values(inboxIds.map((inboxId) => ({ inboxId, userId: user.id })));
+  if (inboxIds.length)
+    await db.insert(inboxMembers).values(inboxIds.map((inboxId) => ({ inboxId, userId: user.id })));
   return user;
 }
 

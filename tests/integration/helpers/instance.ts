@@ -93,7 +93,9 @@ async function main() {
   const windowScanMs = process.env.WINDOW_SCAN_MS ? Number(process.env.WINDOW_SCAN_MS) : undefined;
   const io = await attachRealtime(server, { windowScanMs });
   const stopWorkers = cfg.WORKERS !== false ? startWorkers() : async () => {};
-  await new Promise<void>((resolve) => server.listen(Number(process.env.INSTANCE_PORT ?? 0), "127.0.0.1", resolve));
+  await new Promise<void>((resolve) =>
+    server.listen(Number(process.env.INSTANCE_PORT ?? 0), "127.0.0.1", resolve),
+  );
   const port = (server.address() as AddressInfo).port;
   process.stdout.write(`${JSON.stringify({ ready: true, port, pid: process.pid })}\n`);
 
