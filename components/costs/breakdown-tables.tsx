@@ -45,7 +45,10 @@ export function SortableTable<T>(props: {
                   key={c.key}
                   scope="col"
                   aria-sort={active ? (sort.desc ? "descending" : "ascending") : "none"}
-                  className={cn("py-2 font-medium", c.numeric ? "text-right" : "text-left")}
+                  className={cn(
+                    "px-2 py-2 font-medium first:pl-0 last:pr-0",
+                    c.numeric ? "text-right" : "text-left",
+                  )}
                 >
                   <button
                     type="button"
@@ -79,7 +82,10 @@ export function SortableTable<T>(props: {
             rows.map((r) => (
               <tr key={props.rowKey(r)} className="border-b last:border-0">
                 {props.columns.map((c) => (
-                  <td key={c.key} className={cn("py-2", c.numeric && "text-right tabular-nums")}>
+                  <td
+                    key={c.key}
+                    className={cn("px-2 py-2 first:pl-0 last:pr-0", c.numeric && "text-right tabular-nums")}
+                  >
                     {c.render ? c.render(r) : c.value(r)}
                   </td>
                 ))}
@@ -140,8 +146,8 @@ export function BreakdownTables(props: {
     },
   ];
   return (
-    <div className="grid gap-6 xl:grid-cols-3">
-      <section aria-labelledby="by-category" className="grid gap-2">
+    <div className="grid gap-8 lg:grid-cols-2">
+      <section aria-labelledby="by-category" className="grid content-start gap-2 lg:col-span-2">
         <h3 id="by-category" className="font-medium">
           By category
         </h3>
@@ -193,7 +199,7 @@ export function BreakdownTables(props: {
           </p>
         )}
       </section>
-      <section aria-labelledby="by-inbox" className="grid gap-2">
+      <section aria-labelledby="by-inbox" className="grid content-start gap-2">
         <h3 id="by-inbox" className="font-medium">
           By inbox
         </h3>
@@ -206,7 +212,7 @@ export function BreakdownTables(props: {
           columns={[{ key: "name", label: "Inbox", value: (r) => r.name }, ...common<InboxRow>()]}
         />
       </section>
-      <section aria-labelledby="by-agent" className="grid gap-2">
+      <section aria-labelledby="by-agent" className="grid content-start gap-2">
         <h3 id="by-agent" className="font-medium">
           By agent
         </h3>

@@ -9,14 +9,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import type { PricingModel } from "@/lib/domain";
 import { MISMATCH_RULES } from "@/lib/services/billing-reconcile";
 import type { CostsDashboard } from "@/lib/services/costs";
-import {
-  CATEGORY_COLORS,
-  categoryLabel,
-  FREE_REASON_LABELS,
-  MODEL_LABELS,
-  PMP_TYPE_LABELS,
-  UNIT_LABELS,
-} from "./labels";
+import { CATEGORY_COLORS, categoryLabel, FREE_REASON_LABELS, PMP_TYPE_LABELS, UNIT_LABELS } from "./labels";
 import { formatMoney, shareBps } from "./money";
 
 const int = (n: number) => n.toLocaleString("en-US");
@@ -43,7 +36,7 @@ export function HeadlineCards({ d }: { d: CostsDashboard }) {
         </CardHeader>
         <CardContent className="text-muted-foreground text-sm">
           {int(d.totals.count)} {d.totals.count === 1 ? unit.one : unit.many} in the period, under{" "}
-          {MODEL_LABELS[d.model].toLowerCase()}.
+          {d.model === "cbp" ? "conversation-based" : "per-message"} pricing.
         </CardContent>
       </Card>
       <Card>
@@ -53,7 +46,7 @@ export function HeadlineCards({ d }: { d: CostsDashboard }) {
         </CardHeader>
         <CardContent className="text-muted-foreground text-sm">
           {d.totals.billable > 0
-            ? `${formatMoney(Number(BigInt(d.totals.costMicros) / BigInt(d.totals.billable)), d.currency)} each on average.`
+            ? `${formatMoney(Number(BigInt(d.totals.costMicros) / BigInt(d.totals.billable)), d.currency, { estimate: true })} each on average.`
             : `Nothing billed in this period.`}
         </CardContent>
       </Card>
@@ -81,7 +74,7 @@ export function HeadlineCards({ d }: { d: CostsDashboard }) {
         <CardHeader>
           <CardDescription>Projected for {d.projection?.month ?? "this month"}</CardDescription>
           <CardTitle className="text-3xl tabular-nums">
-            {d.projection ? formatMoney(d.projection.projectedMicros, d.currency) : "—"}
+            {d.projection ? formatMoney(d.projection.projectedMicros, d.currency, { estimate: true }) : "—"}
           </CardTitle>
         </CardHeader>
         <CardContent className="text-muted-foreground text-sm">
@@ -176,7 +169,7 @@ export function OpenNowCard({ d }: { d: CostsDashboard }) {
         )}
         {o.items.length > 0 && (
           <div className="max-h-72 overflow-y-auto">
-            <table className="w-full text-sm">
+            <table className="w-full text-sm [&_td]:px-2 [&_td:first-child]:pl-0 [&_td:last-child]:pr-0 [&_th]:px-2 [&_th:first-child]:pl-0 [&_th:last-child]:pr-0">
               <caption className="sr-only">Open conversations, closing soonest first</caption>
               <thead>
                 <tr className="border-b text-left text-muted-foreground">
@@ -249,7 +242,7 @@ export function ReconciliationCard({ d }: { d: CostsDashboard }) {
           </p>
         ) : (
           <div className="overflow-x-auto">
-            <table className="w-full text-sm">
+            <table className="w-full text-sm [&_td]:px-2 [&_td:first-child]:pl-0 [&_td:last-child]:pr-0 [&_th]:px-2 [&_th:first-child]:pl-0 [&_th:last-child]:pr-0">
               <caption className="sr-only">
                 What Meta reported for the period&apos;s delivered messages
               </caption>
@@ -299,7 +292,7 @@ export function ReconciliationCard({ d }: { d: CostsDashboard }) {
               ))}
             </ul>
             <div className="overflow-x-auto">
-              <table className="w-full text-sm">
+              <table className="w-full text-sm [&_td]:px-2 [&_td:first-child]:pl-0 [&_td:last-child]:pr-0 [&_th]:px-2 [&_th:first-child]:pl-0 [&_th:last-child]:pr-0">
                 <caption className="sr-only">Messages where Meta&apos;s verdict differs from ours</caption>
                 <thead>
                   <tr className="border-b text-left text-muted-foreground">

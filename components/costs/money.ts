@@ -20,11 +20,23 @@ export function microsToDecimal(micros: number | bigint): string {
 
 /**
  * `62500` → `US$0.0625`, `8000` → `US$0.0080`, `1234500000` → `US$1,234.50`: amounts under one
- * unit keep 4 decimals (as Meta's rate cards print them), others 2; more only when needed (up to 6).
+ * unit keep 4 decimals (as Meta's rate cards print them), others 2; more only when needed (up to 6),
+ * so a sum is shown exactly. `estimate` rounds to cents (or 4 decimals under one unit) instead.
  */
-export function formatMoney(micros: number | bigint, currency = "USD"): string {
-  const { neg, units, frac } = split(micros);
-  const minDigits = units === 0n && BigInt(micros) !== 0n ? 4 : 2;
+export function formatMoney(
+  micros: number | bigint,
+  currency = "USD",
+  opts: { estimate?: boolean } = {},
+): string {
+  let v = BigInt(micros);
+  if (opts.estimate) {
+    // An estimate shows no false precision: cents from one unit up, else 4 decimals (half away from zero).
+    const step = (v < 0n ? -v : v) >= 1_000_000n ? 10_000n : 100n;
+    const half = v < 0n ? -step / 2n : step / 2n;
+    v = ((v + half) / step) * step;
+  }
+  const { neg, units, frac } = split(v);
+  const minDigits = units === 0n && v !== 0n ? 4 : 2;
   let digits = frac.replace(/0+$/, "");
   if (digits.length < minDigits) digits = frac.slice(0, minDigits);
   const grouped = units.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");

@@ -64,7 +64,7 @@ export function PriceForm(props: {
   const invalid = (field: string) => (error?.field === field ? true : undefined);
 
   return (
-    <form onSubmit={submit} className="grid gap-4 md:grid-cols-3 lg:grid-cols-6" noValidate>
+    <form onSubmit={submit} className="grid gap-4 md:grid-cols-2 lg:grid-cols-3" noValidate>
       <div className="grid gap-1.5">
         <Label htmlFor="price-model">Model</Label>
         <Select value={model} onValueChange={(v) => setModel(v as PricingModel)}>
@@ -152,7 +152,7 @@ export function PriceForm(props: {
           aria-invalid={invalid("effectiveFrom")}
         />
       </div>
-      <div className="flex items-center gap-3 md:col-span-3 lg:col-span-6">
+      <div className="flex items-center gap-3 md:col-span-2 lg:col-span-3">
         <Button type="submit" disabled={pending || micros === null}>
           {pending ? "Saving…" : "Add price"}
         </Button>

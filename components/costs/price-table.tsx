@@ -59,7 +59,7 @@ export function PriceTable(props: {
   }
   return (
     <div className="overflow-x-auto">
-      <table className="w-full text-sm">
+      <table className="w-full text-sm [&_td]:px-2 [&_td:first-child]:pl-0 [&_td:last-child]:pr-0 [&_th]:px-2 [&_th:first-child]:pl-0 [&_th:last-child]:pr-0">
         <thead>
           <tr className="border-b text-left text-muted-foreground">
             <th className="py-2 font-medium">Category</th>

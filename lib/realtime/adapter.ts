@@ -12,7 +12,7 @@ import type { IoServer } from "@/lib/realtime/emit";
  *
  * The adapter talks `pg` (not postgres.js), so it gets a small pool of its own:
  * one connection stays checked out for LISTEN, the others carry NOTIFYs.
- * Returns a function that ends the pool once Socket.IO has closed.
+ * Returns a function that closes the adapter and ends its pool (on shutdown).
  */
 export function attachPostgresAdapter(io: IoServer, databaseUrl: string): () => Promise<void> {
   const pool = new pg.Pool({
@@ -21,7 +21,11 @@ export function attachPostgresAdapter(io: IoServer, databaseUrl: string): () => 
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
   });
-  const onError = (err: Error) => log.warn("realtime.adapter_error", { error: err.message });
+  let ended = false;
+  // After shutdown began, a late heartbeat or the adapter's goodbye may find the pool ended: not news.
+  const onError = (err: Error) => {
+    if (!ended) log.warn("realtime.adapter_error", { error: err.message });
+  };
   // An idle pooled connection that dies (database restart) is reported here…
   pool.on("error", onError);
   // …and a checked-out one (the adapter's LISTEN connection) on the client itself: without a
@@ -31,9 +35,11 @@ export function attachPostgresAdapter(io: IoServer, databaseUrl: string): () => 
   });
   io.adapter(createAdapter(pool, { errorHandler: onError }));
   log.info("realtime.adapter", { kind: "postgres" });
-  let ended = false;
   return async () => {
     if (ended) return;
+    // Close the adapter first (it tells the other instances, and stops its heartbeat and
+    // LISTEN connection) while the pool can still carry that, then end the pool.
+    await Promise.resolve(io.of("/").adapter.close()).catch(() => {});
     ended = true;
     await pool.end().catch(() => {});
   };

@@ -52,3 +52,12 @@ describe("money from integer micros", () => {
     expect(shareBps(62500, 62500)).toBe(10_000);
   });
 });
+
+describe("estimates", () => {
+  it("round to cents from one unit up, else to 4 decimals", () => {
+    expect(formatMoney(76_064, "USD", { estimate: true })).toBe("US$0.0761");
+    expect(formatMoney(1_234_567_891, "USD", { estimate: true })).toBe("US$1,234.57");
+    expect(formatMoney(1_005_000, "USD", { estimate: true })).toBe("US$1.01");
+    expect(formatMoney(-76_064, "USD", { estimate: true })).toBe("-US$0.0761");
+  });
+});
