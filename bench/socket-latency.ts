@@ -9,6 +9,7 @@ import {
   freshDatabase,
   latencySummary,
   machine,
+  progress,
   run,
   sleep,
   startApp,
@@ -58,6 +59,7 @@ async function main() {
     const slowIds = slow > 0 ? await createUsers(sql, slow, "supervisor", [], "slow") : [];
     const secret = BENCH_SECRETS.AUTH_SECRET;
 
+    progress(`app up; ${inboxCount} inboxes, ${agents} agents, ${slow} slow; warming up`);
     // Warm the route and the JIT before any socket listens.
     for (let i = 0; i < warmup; i++) {
       const inbox = inboxes[i % inboxCount];
@@ -68,6 +70,7 @@ async function main() {
       );
     }
 
+    progress("connecting sockets");
     const t0Connect = performance.now();
     const agentSockets = await connectMany(
       app.url,
@@ -104,6 +107,7 @@ async function main() {
       peakRss = Math.max(peakRss, app.rssMb());
     }, 250);
 
+    progress(`connected in ${Math.round(connectMs)} ms; posting ${rate}/s for ${seconds} s`);
     const postedAt: number[] = [];
     const acks: number[] = [];
     const statuses = new Map<number, number>();
@@ -131,6 +135,7 @@ async function main() {
     await sleep(3000);
     clearInterval(rssTimer);
 
+    progress("counting");
     const rows = await sql<{ id: string; wamid: string }[]>`
       select id, wamid from messages where wamid like ${`wamid.lat.${runId}.%`}`;
     const perInbox = agents / inboxCount;

@@ -53,9 +53,23 @@ export async function freshDatabase(
   };
 }
 
-/** `next build` once: production mode needs .next/BUILD_ID (pass --build to force a rebuild). */
+const buildRunning = () => spawnSync("pgrep", ["-f", "next build"]).status === 0;
+
+/**
+ * `next build` once: production mode needs .next/BUILD_ID (pass --build to force
+ * a rebuild). A build someone else started is waited for, not raced.
+ */
 export function ensureBuilt() {
-  if (fs.existsSync(".next/BUILD_ID") && !process.argv.includes("--build")) return;
+  if (process.argv.includes("--build")) return build();
+  const deadline = Date.now() + 15 * 60_000;
+  while (!fs.existsSync(".next/BUILD_ID") && buildRunning() && Date.now() < deadline) {
+    console.error("waiting for a running `next build` to finish…");
+    spawnSync("sleep", ["5"]);
+  }
+  if (!fs.existsSync(".next/BUILD_ID")) build();
+}
+
+function build() {
   console.error("building the app (npx next build)…");
   const r = spawnSync("npx", ["next", "build"], {
     stdio: "inherit",
@@ -89,6 +103,9 @@ export type StartAppOptions = {
   healthTimeoutMs?: number;
 };
 
+/** Process groups of the apps this bench started: killed if the bench is interrupted. */
+const children = new Set<number>();
+
 export async function startApp(opts: StartAppOptions): Promise<RunningApp> {
   const port = opts.port ?? (await freePort());
   const proc = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
@@ -121,7 +138,13 @@ export async function startApp(opts: StartAppOptions): Promise<RunningApp> {
       }
     });
   }
-  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  children.add(proc.pid!);
+  const exited = new Promise<void>((r) =>
+    proc.once("exit", () => {
+      children.delete(proc.pid!);
+      r();
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (opts.healthTimeoutMs ?? 180_000);
   for (;;) {
@@ -206,8 +229,28 @@ export function latencySummary(values: number[]) {
   };
 }
 
-/** Runs `main`, prints its error, and exits (the app child is in its own group: stop it in `finally`). */
+/** Progress on stderr (the figures go to stdout). */
+export function progress(msg: string) {
+  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+/**
+ * Runs `main`, prints its error, and exits. The apps it started are in their own
+ * process groups: `main` stops them in `finally`; an interrupted bench (Ctrl-C,
+ * timeout) kills them here so none is left running.
+ */
 export function run(main: () => Promise<void>) {
+  const killChildren = (signal: string) => {
+    for (const pid of children) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {}
+    }
+    console.error(`interrupted (${signal}); the fresh database is left behind (bench_* on the server)`);
+    process.exit(130);
+  };
+  process.once("SIGINT", () => killChildren("SIGINT"));
+  process.once("SIGTERM", () => killChildren("SIGTERM"));
   main().then(
     () => process.exit(0),
     (err) => {

@@ -9,6 +9,9 @@ import { useSyncExternalStore } from "react";
  */
 let offsetMs = 0;
 let now = Date.now();
+// The instant the page was rendered on the server: both the server render and the
+// client's hydration use it, so countdown labels match and React need not patch them.
+let renderedAt: number | null = null;
 let timer: ReturnType<typeof setTimeout> | null = null;
 const listeners = new Set<() => void>();
 
@@ -37,6 +40,7 @@ function subscribe(l: () => void) {
 export function syncServerClock(serverNowIso: string) {
   const server = Date.parse(serverNowIso);
   if (Number.isFinite(server)) {
+    renderedAt = server;
     const diff = server - Date.now();
     // Rendering + transfer take a moment: only correct clocks that are clearly off.
     offsetMs = Math.abs(diff) > 2_000 ? diff : 0;
@@ -67,7 +71,7 @@ export function useNow(): number {
   return useSyncExternalStore(
     subscribe,
     () => now,
-    () => now,
+    () => renderedAt ?? now,
   );
 }
 

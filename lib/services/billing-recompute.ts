@@ -247,7 +247,11 @@ export async function refreshContactBilling(
   for (const row of toDelete)
     if (row.category === "service") touched.add(utcMonthKey(row.openedAt.getTime()));
   const touchedMonths = [...touched].sort();
-  for (const month of touchedMonths) await advisoryLock(tx, monthLockKey(wabaId, month));
+  // Every writer of a month's service rows holds its lock (the tier pass updates them too), in month order.
+  const locked = new Set(touched);
+  for (const u of updates)
+    if (u.values.category === "service") locked.add(utcMonthKey((u.values.openedAt as Date).getTime()));
+  for (const month of [...locked].sort()) await advisoryLock(tx, monthLockKey(wabaId, month));
 
   if (toDelete.length > 0) {
     await tx.delete(billingConversations).where(
@@ -697,14 +701,17 @@ export async function recomputeBilling(
   const now = args.now ?? new Date();
   const table = args.table ?? (await loadPriceTable(db));
   let contactCount = 0;
+  // A rebuilt contact may change service conversations outside the period too: re-price those months as well.
+  const touched = new Set<string>();
   if (args.rebuild !== false) {
     const list = await contactsToRebuild(db, args.wabaId, args.from, args.to);
     for (const c of list) {
-      await db.transaction((tx) => refreshContactBilling(tx, c, now, { table, freeTier: false }));
+      const r = await db.transaction((tx) => refreshContactBilling(tx, c, now, { table, freeTier: false }));
+      for (const m of r.touchedMonths) touched.add(m);
     }
     contactCount = list.length;
   }
-  const months = monthsBetween(args.from, args.to);
+  const months = [...new Set([...monthsBetween(args.from, args.to), ...touched])].sort();
   const stats: RecomputeStats = {
     contacts: contactCount,
     months,

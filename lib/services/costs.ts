@@ -10,7 +10,7 @@
  * per-day, per-inbox and per-agent breakdowns in one pass; "open now" reads the expires_at index,
  * mismatches a partial index; the queries run in parallel on the pool.
  */
-import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client";
 import { inboxes, users } from "../../db/schema";
 import { CONVERSATION_CATEGORIES, PRICED_CATEGORIES, type PricingModel } from "../domain";
@@ -400,10 +400,10 @@ export function metaModelBetween(from: Date, to: Date): PricingModel | "mixed" {
   return "mixed";
 }
 
-/** `from` is inclusive; the UTC days [from, to) as YYYY-MM-DD. */
+/** The UTC days (YYYY-MM-DD) that [from, to) touches, partial ones included. */
 function daysOf(from: Date, to: Date): string[] {
   const out: string[] = [];
-  for (let t = from.getTime(); t < to.getTime(); t += DAY_MS)
+  for (let t = floorDay(from); t < to.getTime(); t += DAY_MS)
     out.push(new Date(t).toISOString().slice(0, 10));
   return out;
 }
@@ -658,20 +658,4 @@ function priceChangedIn(
       r.effectiveFrom > from.getTime() &&
       r.effectiveFrom < to.getTime(),
   );
-}
-
-/** The inboxes whose ids are given, for validating a filter (unknown ids → empty). */
-export async function knownInboxIds(db: DbOrTx, ids: string[]): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const rows = await db.select({ id: inboxes.id }).from(inboxes).where(inArray(inboxes.id, ids));
-  return rows.map((r) => r.id);
-}
-
-/** Whether a user exists (agent filter). */
-export async function userExists(db: DbOrTx, id: string): Promise<boolean> {
-  const [row] = await db
-    .select({ id: users.id })
-    .from(users)
-    .where(and(eq(users.id, id)));
-  return Boolean(row);
 }

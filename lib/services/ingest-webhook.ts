@@ -109,7 +109,11 @@ export async function handleWebhookPost(
   let json: unknown;
   try {
     json = sanitizeForPostgres(JSON.parse(raw.toString("utf8")));
-  } catch {
+  } catch (err) {
+    if (err instanceof RangeError) {
+      log.warn("webhook.too_deep", { bytes: raw.length });
+      return { status: 400, body: { error: "invalid_input", message: "Body nests too deeply." } };
+    }
     // The parser's message quotes the body: not logged, it may hold customer data.
     log.warn("webhook.invalid_json", { bytes: raw.length });
     return { status: 400, body: { error: "invalid_input", message: "Body is not JSON." } };
@@ -502,20 +506,28 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 /**
- * PostgreSQL text and jsonb cannot hold U+0000, which JSON allows: replace it
- * (U+FFFD) so such a body is stored rather than failing and being retried for 7 days.
+ * PostgreSQL text and jsonb cannot hold U+0000 nor a lone UTF-16 surrogate
+ * (`"\ud800"`), both of which JSON allows: replace them (U+FFFD) so such a body
+ * is stored rather than failing and being retried for 7 days.
  */
-export function sanitizeForPostgres<T>(value: T): T {
-  if (typeof value === "string")
-    return (value.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value) as T;
-  if (Array.isArray(value)) return value.map(sanitizeForPostgres) as T;
+export function sanitizeForPostgres<T>(value: T, depth = 0): T {
+  if (typeof value === "string") {
+    const s = value.isWellFormed() ? value : value.toWellFormed();
+    return (s.includes("\u0000") ? s.replaceAll("\u0000", "\uFFFD") : s) as T;
+  }
+  // Meta's bodies nest about ten levels; far deeper is refused here (the caller answers 400)
+  // before it can exhaust a stack in this process or in PostgreSQL's jsonb parser.
+  if (depth > MAX_JSON_DEPTH) throw new RangeError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (Array.isArray(value)) return value.map((v) => sanitizeForPostgres(v, depth + 1)) as T;
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[sanitizeForPostgres(k)] = sanitizeForPostgres(v);
+    for (const [k, v] of Object.entries(value)) out[sanitizeForPostgres(k)] = sanitizeForPostgres(v, depth + 1);
     return out as T;
   }
   return value;
 }
+
+const MAX_JSON_DEPTH = 200;
 
 const RETRYABLE = new Set(["40P01", "40001"]); // deadlock_detected, serialization_failure
 

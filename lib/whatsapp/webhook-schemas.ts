@@ -23,6 +23,14 @@ export const unixSecondsSchema = z
 
 const idString = z.union([z.string().min(1), z.number()]).transform(String);
 
+/**
+ * Identifiers we key unique indexes on (wamid, wa_id, status): Meta's are well under 100
+ * characters. A far longer one is malformed — and would not fit a btree index entry
+ * (≈2.7 kB), failing the whole body with a 500 that Meta retries for days.
+ */
+const META_ID_MAX = 256;
+const metaId = z.string().min(1).max(META_ID_MAX);
+
 export const metaErrorSchema = z.looseObject({
   code: z.coerce.number().int(),
   title: z.string().optional(),
@@ -181,8 +189,8 @@ export const contextSchema = z.looseObject({
 
 /** The fields every inbound message needs to be stored at all (identity, sender, time). */
 export const inboundMessageBaseSchema = z.looseObject({
-  id: z.string().min(1),
-  from: z.string().min(1),
+  id: metaId,
+  from: metaId,
   timestamp: unixSecondsSchema,
   type: z.string().min(1).optional().catch(undefined),
   context: contextSchema.optional().catch(undefined),
@@ -244,8 +252,8 @@ export const pricingSchema = z.looseObject({
 
 /** One item of `value.statuses[]`. `status` is free text: Meta also sends e.g. `deleted`, kept in history only. */
 export const statusSchema = z.looseObject({
-  id: z.string().min(1),
-  status: z.string().min(1),
+  id: metaId,
+  status: metaId,
   timestamp: unixSecondsSchema,
   recipient_id: z.string().optional(),
   conversation: conversationSchema.optional().catch(undefined),
@@ -269,7 +277,7 @@ export function parseStatus(item: unknown): ParsedStatus {
 // ---------------------------------------------------------------- change values
 
 export const webhookContactSchema = z.looseObject({
-  wa_id: z.string().min(1),
+  wa_id: metaId,
   profile: z.looseObject({ name: z.string().optional() }).optional(),
 });
 

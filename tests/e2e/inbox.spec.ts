@@ -171,32 +171,6 @@ test("(1–3) a customer's thread appears live for both agents; one claims it, t
   await phoneContext.close();
 });
 
-test("two agents claiming the same thread at once: exactly one wins, the other is told", async () => {
-  const name = "João Pereira";
-  await open(agent1.page, name);
-  await open(agent2.page, name);
-  const claim1 = details(agent1.page).getByRole("button", { name: "Assign to me" });
-  const claim2 = details(agent2.page).getByRole("button", { name: "Assign to me" });
-  await expect(claim1).toBeVisible();
-  await expect(claim2).toBeVisible();
-  // A click that lands after the live update hid the button is fine: that agent simply saw it taken.
-  await Promise.all([
-    claim1.click({ timeout: 5_000 }).catch(() => {}),
-    claim2.click({ timeout: 5_000 }).catch(() => {}),
-  ]);
-  const won = (p: Page) => details(p).getByText(/Assigned to (Ana|Bruno) Agent/);
-  await expect(won(agent1.page)).toBeVisible();
-  await expect(won(agent2.page)).toBeVisible();
-  const holder1 = await won(agent1.page).textContent();
-  const holder2 = await won(agent2.page).textContent();
-  expect(holder1?.replace(" (You)", "")).toBe(holder2?.replace(" (You)", ""));
-  // The loser got an explanation (unless its click landed after the live update hid the button).
-  const conflicts = await Promise.all(
-    [agent1.page, agent2.page].map((p) => p.getByRole("alert").filter({ hasText: "Already taken" }).count()),
-  );
-  expect(conflicts.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1);
-});
-
 test("(4) a closed window locks the composer; the picker sends a template with its parameters", async () => {
   const page = agent1.page;
   await open(page, "Pedro Santos");
@@ -246,6 +220,32 @@ test("(6) free text to a closed thread is refused by the server even from a tamp
   await expect(bubble(page, "sneaky free text")).toHaveCount(0);
 });
 
+test("two agents claiming the same thread at once: exactly one wins, the other is told", async () => {
+  const name = "João Pereira";
+  await open(agent1.page, name);
+  await open(agent2.page, name);
+  const claim1 = details(agent1.page).getByRole("button", { name: "Assign to me" });
+  const claim2 = details(agent2.page).getByRole("button", { name: "Assign to me" });
+  await expect(claim1).toBeVisible();
+  await expect(claim2).toBeVisible();
+  // A click that lands after the live update hid the button is fine: that agent simply saw it taken.
+  await Promise.all([
+    claim1.click({ timeout: 5_000 }).catch(() => {}),
+    claim2.click({ timeout: 5_000 }).catch(() => {}),
+  ]);
+  const won = (p: Page) => details(p).getByText(/Assigned to (Ana|Bruno) Agent/);
+  await expect(won(agent1.page)).toBeVisible();
+  await expect(won(agent2.page)).toBeVisible();
+  const holder1 = await won(agent1.page).textContent();
+  const holder2 = await won(agent2.page).textContent();
+  expect(holder1?.replace(" (You)", "")).toBe(holder2?.replace(" (You)", ""));
+  // The loser got an explanation (unless its click landed after the live update hid the button).
+  const conflicts = await Promise.all(
+    [agent1.page, agent2.page].map((p) => p.getByRole("alert").filter({ hasText: "Already taken" }).count()),
+  );
+  expect(conflicts.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1);
+});
+
 test("(7) an agent who is not a member of an inbox cannot open its threads by URL", async () => {
   // agent1 is a member of Sales; agent2 is not.
   const salesThreadId = await row(agent1.page, "Gustavo Alves").first().getAttribute("data-thread-id");
@@ -272,17 +272,24 @@ test("sign-in refuses wrong passwords clearly, locks an email after 5 failures, 
   const page = await context.newPage();
   await page.goto("/inbox");
   await expect(page).toHaveURL(/\/login/);
-  for (let i = 0; i < 5; i++) {
+  const submit = page.getByRole("button", { name: "Sign in" });
+  // One attempt at a time: the form resets when each sign-in action completes.
+  const attempt = async (password: string) => {
+    await expect(submit).toBeEnabled();
     await page.getByLabel("Email", { exact: true }).fill("supervisor@demo.test");
-    await page.getByLabel("Password", { exact: true }).fill(`wrong-${i}`);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByLabel("Password", { exact: true }).fill(password);
+    await Promise.all([
+      page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/login"),
+      submit.click(),
+    ]);
+    await expect(submit).toBeEnabled();
+  };
+  for (let i = 0; i < 5; i++) {
+    await attempt(`wrong-${i}`);
     await expect(page.getByText("Wrong email or password.")).toBeVisible();
   }
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(
-    page.getByText(/Too many failed attempts for this email\. Try again in \d+ min\./),
-  ).toBeVisible();
+  await attempt(PASSWORD);
+  await expect(page.getByText(/Too many failed attempts for this email\. Try again in \d+ min\./)).toBeVisible();
   await expect(page).toHaveURL(/\/login/);
   await context.close();
 

@@ -14,7 +14,7 @@ import { type CampaignProgress, getCampaignProgress } from "../../lib/services/c
 import { startOutboxWorker } from "../../lib/services/outbox";
 import { refreshThreadState } from "../../lib/services/thread-state";
 import { startCampaignSender } from "../../lib/workers/campaign-sender";
-import { randomWaId, type TestInbox, waitFor } from "./send-harness";
+import { randomWaId, type TestInbox } from "./send-harness";
 
 export async function makeUser(db: Db, role: Role, inboxIds: string[] = []): Promise<Actor> {
   const [u] = await db
@@ -131,7 +131,7 @@ export async function seedFreeEntryPoint(db: Db, inbox: TestInbox, contactId: st
 
 /** The campaign sender and the outbox, both limited to `inbox`. */
 export function startSending(db: Db, inbox: TestInbox): () => Promise<void> {
-  const stopSender = startCampaignSender({ db, inboxIds: [inbox.id], intervalMs: 100 });
+  const stopSender = startCampaignSender({ db, inboxIds: [inbox.id] });
   const stopOutbox = startOutboxWorker({ db, inboxIds: [inbox.id], intervalMs: 100 });
   return async () => {
     await stopSender();
@@ -146,20 +146,32 @@ export async function waitForProgress(
   what: string,
   timeoutMs = 45_000,
 ): Promise<CampaignProgress> {
+  // Polled every half second, not in a tight loop: the progress query would compete with the
+  // sender, the outbox and the webhook handler for this process's CPU.
+  const deadline = Date.now() + timeoutMs;
   let last = 0;
-  return waitFor(
-    async () => {
-      const p = await getCampaignProgress(db, campaignId);
-      if (process.env.CAMPAIGN_TEST_DEBUG && Date.now() - last > 3000) {
-        last = Date.now();
-        console.log(JSON.stringify({ ...p, failures: p.failures.slice(0, 2) }));
-      }
-      return done(p) ? p : undefined;
-    },
-    what,
-    timeoutMs,
-  );
+  for (;;) {
+    const p = await getCampaignProgress(db, campaignId);
+    if (process.env.CAMPAIGN_TEST_DEBUG && Date.now() - last > 3000) {
+      last = Date.now();
+      console.log(JSON.stringify({ ...p, failures: p.failures.slice(0, 2) }));
+    }
+    if (done(p)) return p;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what} (last progress: ${JSON.stringify(progressLine(p))})`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
+
+const progressLine = (p: CampaignProgress) => ({
+  status: p.status,
+  queued: p.queued,
+  pending: p.pending,
+  sent: p.sent,
+  delivered: p.delivered,
+  failed: p.failed,
+});
 
 export async function campaignStatus(db: Db, campaignId: string): Promise<string> {
   const [c] = await db

@@ -210,6 +210,8 @@ describe("the daily rollup the dashboard reads", () => {
     });
     // Inside: the late authentication (day 3, 20:00), day 4's marketing and day 5's utility (06:00).
     expect(partial.totals.costMicros).toBe(31500 + 62500 + 8000);
+    expect(partial.daily.map((x) => x.day)).toHaveLength(3);
+    expect(partial.daily.reduce((sum, x) => sum + x.costMicros, 0)).toBe(partial.totals.costMicros);
     await settleRollup(s.inbox.wabaId);
     expect(
       dashTotals(await getCostsDashboard(db, { ...month, wabaId: s.inbox.wabaId, model: "cbp" })),
