@@ -289,7 +289,9 @@ test("sign-in refuses wrong passwords clearly, locks an email after 5 failures, 
     await expect(page.getByText("Wrong email or password.")).toBeVisible();
   }
   await attempt(PASSWORD);
-  await expect(page.getByText(/Too many failed attempts for this email\. Try again in \d+ min\./)).toBeVisible();
+  await expect(
+    page.getByText(/Too many failed attempts for this email\. Try again in \d+ min\./),
+  ).toBeVisible();
   await expect(page).toHaveURL(/\/login/);
   await context.close();
 

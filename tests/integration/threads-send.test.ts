@@ -30,9 +30,16 @@ describe("sending from the inbox", () => {
     const lastInboundAt = new Date(Date.now() - 24 * 3600_000 - 1000);
     await db.update(threads).set({ lastInboundAt }).where(eq(threads.id, thread.id));
     const before = await count(thread.id);
-    const r = await sendFromInbox(db, agent, thread.id, { type: "text", text: "too late" }, crypto.randomUUID());
+    const r = await sendFromInbox(
+      db,
+      agent,
+      thread.id,
+      { type: "text", text: "too late" },
+      crypto.randomUUID(),
+    );
     expect(r).toMatchObject({ ok: false, error: { code: "window_closed" } });
-    if (!r.ok) expect(r.error.details?.closedAt).toBe(new Date(lastInboundAt.getTime() + 24 * 3600_000).toISOString());
+    if (!r.ok)
+      expect(r.error.details?.closedAt).toBe(new Date(lastInboundAt.getTime() + 24 * 3600_000).toISOString());
     expect(await count(thread.id)).toBe(before);
   });
 
@@ -46,7 +53,10 @@ describe("sending from the inbox", () => {
     ["an unknown type", { type: "sticker", text: "x" }],
     ["text over WhatsApp's 4096 characters", { type: "text", text: "x".repeat(4097) }],
     ["a template without an id", { type: "template", params: ["a"] }],
-    ["a media path outside the upload area", { type: "media", mediaKind: "document", mediaPath: "../../etc/passwd" }],
+    [
+      "a media path outside the upload area",
+      { type: "media", mediaKind: "document", mediaPath: "../../etc/passwd" },
+    ],
   ])("refuses %s as invalid_input", async (_label, input) => {
     const { thread } = await makeThread(db, inboxId);
     expect(await sendFromInbox(db, agent, thread.id, input)).toMatchObject({
@@ -57,8 +67,20 @@ describe("sending from the inbox", () => {
 
   it("stores a private note (never sent) and returns it as the conversation shows it", async () => {
     const { thread } = await makeThread(db, inboxId);
-    const r = await sendFromInbox(db, agent, thread.id, { type: "note", text: "Customer is a VIP" }, crypto.randomUUID());
+    const r = await sendFromInbox(
+      db,
+      agent,
+      thread.id,
+      { type: "note", text: "Customer is a VIP" },
+      crypto.randomUUID(),
+    );
     expect(r.ok).toBe(true);
-    if (r.ok) expect(r.message).toMatchObject({ type: "note", status: "note", body: "Customer is a VIP", senderName: "Agent" });
+    if (r.ok)
+      expect(r.message).toMatchObject({
+        type: "note",
+        status: "note",
+        body: "Customer is a VIP",
+        senderName: "Agent",
+      });
   });
 });
