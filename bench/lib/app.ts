@@ -252,7 +252,7 @@ export function run(main: () => Promise<void>) {
   process.once("SIGINT", () => killChildren("SIGINT"));
   process.once("SIGTERM", () => killChildren("SIGTERM"));
   main().then(
-    () => process.exit(0),
+    () => process.exit(process.exitCode ?? 0),
     (err) => {
       console.error(err);
       process.exit(1);

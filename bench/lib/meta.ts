@@ -42,13 +42,16 @@ export function sign(raw: string | Buffer, secret: string): string {
   return `sha256=${crypto.createHmac("sha256", secret).update(raw).digest("hex")}`;
 }
 
-/** POSTs a signed body; resolves with the HTTP status (0: no answer) and the time to the answer (ms). */
+/**
+ * POSTs a signed body; resolves with the HTTP status (0: no answer), the time to
+ * the answer (ms) and the app's JSON answer (`{received, messages, duplicates}` on 200).
+ */
 export async function postSigned(
   url: string,
   raw: string,
   secret: string,
   timeoutMs = 30_000,
-): Promise<{ status: number; ms: number }> {
+): Promise<{ status: number; ms: number; body?: { messages?: number; duplicates?: number } }> {
   const started = performance.now();
   try {
     const r = await fetch(`${url}/api/webhooks/whatsapp`, {
@@ -57,8 +60,13 @@ export async function postSigned(
       body: raw,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    await r.arrayBuffer();
-    return { status: r.status, ms: performance.now() - started };
+    const text = await r.text();
+    const ms = performance.now() - started;
+    let body: { messages?: number; duplicates?: number } | undefined;
+    try {
+      body = JSON.parse(text);
+    } catch {}
+    return { status: r.status, ms, body };
   } catch {
     return { status: 0, ms: performance.now() - started };
   }

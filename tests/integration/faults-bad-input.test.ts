@@ -83,7 +83,9 @@ const deepMarker = (depth: number, asArray: boolean) => `@@deep:${depth}:${asArr
 function expandDeep(raw: string): string {
   return raw.replace(/"@@deep:(\d+):([ao])@@"/g, (_, d: string, kind: string) => {
     const n = Number(d);
-    return kind === "a" ? `${"[".repeat(n)}"bottom"${"]".repeat(n)}` : `${'{"d":'.repeat(n)}"bottom"${"}".repeat(n)}`;
+    return kind === "a"
+      ? `${"[".repeat(n)}"bottom"${"]".repeat(n)}`
+      : `${'{"d":'.repeat(n)}"bottom"${"}".repeat(n)}`;
   });
 }
 
@@ -104,9 +106,9 @@ const wrongValue = fc.oneof(
   fc.constant({}),
   oddString,
   fc.jsonValue({ maxDepth: 4 }),
-  fc.record({ depth: fc.integer({ min: 50, max: 5_000 }), asArray: fc.boolean() }).map(({ depth, asArray }) =>
-    deepMarker(depth, asArray),
-  ),
+  fc
+    .record({ depth: fc.integer({ min: 50, max: 5_000 }), asArray: fc.boolean() })
+    .map(({ depth, asArray }) => deepMarker(depth, asArray)),
 );
 
 type Mutation = { op: "delete" | "set"; at: number; value?: unknown };
@@ -199,11 +201,15 @@ function cases(): fc.Arbitrary<Case> {
     .oneof(
       fc.jsonValue({ maxDepth: 6 }),
       fc.record({ object: fc.string(), entry: fc.jsonValue({ maxDepth: 3 }) }),
-      fc.record({ depth: fc.integer({ min: 100, max: 20_000 }), asArray: fc.boolean() }).map(({ depth, asArray }) =>
-        deepMarker(depth, asArray),
-      ),
+      fc
+        .record({ depth: fc.integer({ min: 100, max: 20_000 }), asArray: fc.boolean() })
+        .map(({ depth, asArray }) => deepMarker(depth, asArray)),
     )
-    .map((v) => ({ kind: "JSON, not a webhook", raw: expandDeep(JSON.stringify(v) ?? "null"), expect: [400] }));
+    .map((v) => ({
+      kind: "JSON, not a webhook",
+      raw: expandDeep(JSON.stringify(v) ?? "null"),
+      expect: [400],
+    }));
   return fc.oneof(
     { arbitrary: broken, weight: 40 },
     { arbitrary: intact, weight: 5 },
@@ -225,7 +231,11 @@ describe("bad input", () => {
     // Bodies over Meta's 3 MB limit are cheap to refuse but costly to generate: a few, by hand.
     const big = "x".repeat(WEBHOOK_MAX_BYTES);
     for (let i = 0; i < 5; i++) {
-      all.push({ kind: "too large", raw: JSON.stringify({ object: "whatsapp_business_account", pad: big, i }), expect: [413] });
+      all.push({
+        kind: "too large",
+        raw: JSON.stringify({ object: "whatsapp_business_account", pad: big, i }),
+        expect: [413],
+      });
     }
 
     const wrong: Array<{ kind: string; status: number; body: string; raw: string }> = [];
@@ -242,7 +252,12 @@ describe("bad input", () => {
           const text = await res.text();
           byStatus.set(res.status, (byStatus.get(res.status) ?? 0) + 1);
           if (!c.expect.includes(res.status)) {
-            wrong.push({ kind: c.kind, status: res.status, body: text.slice(0, 300), raw: String(c.raw).slice(0, 300) });
+            wrong.push({
+              kind: c.kind,
+              status: res.status,
+              body: text.slice(0, 300),
+              raw: String(c.raw).slice(0, 300),
+            });
             continue;
           }
           if (res.status === 200) {

@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { messages } from "../../db/schema";
 import { sendMessage } from "../../lib/services/send-message";
 import { type RunningSimulator, startSimulator } from "../../simulator/app";
-import { type AgentSocket, connectAgent, createAgent, record, sessionCookie, until } from "./helpers/agent-socket";
+import {
+  type AgentSocket,
+  connectAgent,
+  createAgent,
+  record,
+  sessionCookie,
+  until,
+} from "./helpers/agent-socket";
 import { type AppProcess, startAppProcess } from "./helpers/app-process";
 import { type PrivateDb, privateDatabase } from "./helpers/private-db";
 import {
@@ -137,7 +144,9 @@ async function expectDeliveredOnce(ids: string[], statuses: ReturnType<typeof re
 }
 
 describe("Meta down", () => {
-  it("keeps sends pending through a 500 outage and delivers each once afterwards", { timeout: 120_000 }, async () => {
+  it("keeps sends pending through a 500 outage and delivers each once afterwards", {
+    timeout: 120_000,
+  }, async () => {
     const statuses = record(socket, "message:status");
     await simPost(h, "/_sim/outage", { mode: "500", forMs: OUTAGE_MS });
     const ids = await queue(10, "500");
