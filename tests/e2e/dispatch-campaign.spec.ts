@@ -1,3 +1,5 @@
+// Named to run after costs.spec.ts and before inbox.spec.ts (one worker, files in name order): a launched
+// campaign spends money (costs checks the seed's exact total) and inbox locks supervisor@demo.test (rate-limit test).
 import { expect, test } from "@playwright/test";
 
 /**
