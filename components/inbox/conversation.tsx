@@ -117,6 +117,10 @@ export function Conversation({
     // Deliveries open billing conversations: refresh the details.
     if (e.status === "delivered" || e.status === "failed") void onRefresh();
   });
+  // A template approved, paused or hidden: the picker's list comes with the thread view.
+  useSocketEvent("template:update", () => {
+    void onRefresh();
+  });
   useSocketEvent("thread:window", (e) => {
     if (e.threadId !== threadId) return;
     // The server's clock reached the expiry: trust it even if this tab's clock lags.
