@@ -1,7 +1,16 @@
 import "../lib/load-env";
 import postgres from "postgres";
+import {
+  BENCH_SECRETS,
+  ensureBuilt,
+  freshDatabase,
+  machine,
+  progress,
+  run,
+  sleep,
+  startApp,
+} from "./lib/app";
 import { num } from "./lib/args";
-import { BENCH_SECRETS, ensureBuilt, freshDatabase, machine, progress, run, sleep, startApp } from "./lib/app";
 import type { BenchInbox } from "./lib/meta";
 import { retryingSender } from "./lib/retrying-sender";
 
@@ -11,12 +20,13 @@ import { retryingSender } from "./lib/retrying-sender";
  * middle; started again `down` seconds later on the same port. Afterwards every
  * message the sender saw acknowledged must be stored, and none twice.
  *
- *   npx tsx bench/fault-crash.ts [--seconds 30] [--kill-at 10] [--down 3] [--concurrency 16] [--batch 1]
+ *   npx tsx bench/fault-crash.ts [--seconds 30] [--kill-at 10] [--down 3] [--concurrency 16] [--batch 1] [--rate 40]
  */
 const seconds = num("seconds", 30);
 const killAt = num("kill-at", 10);
 const down = num("down", 3);
 const concurrency = num("concurrency", 16);
+const rate = num("rate", 40);
 const batch = num("batch", 1);
 const inbox: BenchInbox = { phoneNumberId: "940000000000001", wabaId: "940000000000002" };
 const runId = Date.now().toString(36);
@@ -37,6 +47,7 @@ async function main() {
       runId,
       concurrency,
       batch,
+      rate,
     });
     sender.start();
     progress(`load running; kill -9 at ${killAt} s`);
@@ -55,14 +66,16 @@ async function main() {
     const report = await sender.finish();
 
     const ackedList = [...report.acked];
-    const [{ stored, distinct, ackedStored }] = await sql<{ stored: number; distinct: number; ackedStored: number }[]>`
+    const [{ stored, distinct, ackedStored }] = await sql<
+      { stored: number; distinct: number; ackedStored: number }[]
+    >`
       select count(*)::int as stored, count(distinct wamid)::int as distinct,
              count(*) filter (where wamid = any(${ackedList}))::int as "ackedStored"
         from messages where wamid like ${`wamid.fault.${runId}.%`}`;
     const result = {
       fault: "kill -9 mid-load",
       machine: machine(),
-      params: { seconds, killAt, down, concurrency, batch },
+      params: { seconds, killAt, down, concurrency, batch, rate },
       inFlightAtKill,
       restartMs: backAfterMs,
       sender: { ...report, acked: report.acked.size },

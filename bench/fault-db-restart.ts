@@ -2,8 +2,8 @@ import "../lib/load-env";
 import fs from "node:fs";
 import postgres from "postgres";
 import { type EmbeddedPg, startEmbeddedPostgres } from "../db/embedded";
-import { num } from "./lib/args";
 import { BENCH_SECRETS, ensureBuilt, freePort, machine, progress, run, sleep, startApp } from "./lib/app";
+import { num } from "./lib/args";
 import type { BenchInbox } from "./lib/meta";
 import { retryingSender } from "./lib/retrying-sender";
 
@@ -15,12 +15,13 @@ import { retryingSender } from "./lib/retrying-sender";
  * reconnect by itself (its health endpoint says 503 while the database is away,
  * 200 after), and every acknowledged message must be stored, none twice.
  *
- *   npx tsx bench/fault-db-restart.ts [--seconds 30] [--stop-at 10] [--down 5] [--concurrency 16]
+ *   npx tsx bench/fault-db-restart.ts [--seconds 30] [--stop-at 10] [--down 5] [--concurrency 16] [--rate 40]
  */
 const seconds = num("seconds", 30);
 const stopAt = num("stop-at", 10);
 const down = num("down", 5);
 const concurrency = num("concurrency", 16);
+const rate = num("rate", 40);
 const inbox: BenchInbox = { phoneNumberId: "950000000000001", wabaId: "950000000000002" };
 const runId = Date.now().toString(36);
 
@@ -52,6 +53,7 @@ async function main() {
       inbox,
       runId,
       concurrency,
+      rate,
     });
     sender.start();
     progress(`load running on embedded PostgreSQL :${pgPort}; stopping it at ${stopAt} s`);
@@ -77,7 +79,9 @@ async function main() {
 
     const check = postgres(pg.url, { max: 1, onnotice: () => {} });
     const ackedList = [...report.acked];
-    const [{ stored, distinct, ackedStored }] = await check<{ stored: number; distinct: number; ackedStored: number }[]>`
+    const [{ stored, distinct, ackedStored }] = await check<
+      { stored: number; distinct: number; ackedStored: number }[]
+    >`
       select count(*)::int as stored, count(distinct wamid)::int as distinct,
              count(*) filter (where wamid = any(${ackedList}))::int as "ackedStored"
         from messages where wamid like ${`wamid.fault.${runId}.%`}`;
@@ -86,7 +90,7 @@ async function main() {
     const result = {
       fault: "database restart mid-load",
       machine: machine(),
-      params: { seconds, stopAt, down, concurrency },
+      params: { seconds, stopAt, down, concurrency, rate },
       healthWhileDown,
       healthyAgainAfterMs: recoveredMs,
       appNeverRestarted: samePid,
@@ -96,7 +100,11 @@ async function main() {
       ackedAndStored: ackedStored,
       duplicates: stored - distinct,
       nothingLostNoneTwice:
-        samePid && recoveredMs >= 0 && ackedStored === report.acked.size && stored === distinct && report.unacked === 0,
+        samePid &&
+        recoveredMs >= 0 &&
+        ackedStored === report.acked.size &&
+        stored === distinct &&
+        report.unacked === 0,
     };
     console.log(JSON.stringify(result, null, 2));
     console.log(

@@ -2,7 +2,6 @@ import "../lib/load-env";
 import postgres from "postgres";
 import { runMigrations } from "../db/migrate";
 import { createUsers, sessionCookie } from "./lib/agents";
-import { num } from "./lib/args";
 import {
   BENCH_SECRETS,
   ensureBuilt,
@@ -13,6 +12,7 @@ import {
   run,
   startApp,
 } from "./lib/app";
+import { num } from "./lib/args";
 
 /**
  * The inbox at size: `threads` threads and `messages` messages (seeded with
@@ -100,16 +100,43 @@ async function main() {
       const t = performance.now();
       const r = await fetch(`${app!.url}${path}`, { headers: { cookie } });
       const body = await r.arrayBuffer();
-      if (r.status !== 200) throw new Error(`${path} → ${r.status} ${Buffer.from(body).toString().slice(0, 200)}`);
+      if (r.status !== 200)
+        throw new Error(`${path} → ${r.status} ${Buffer.from(body).toString().slice(0, 200)}`);
       return performance.now() - t;
     };
     const variants: Array<{ name: string; path: (i: number) => string; cookie: string }> = [
-      { name: "list: all inboxes, active (supervisor)", path: () => "/api/inbox/threads?view=all&status=active", cookie: cookies.supervisor },
-      { name: "list: one inbox, open", path: () => `/api/inbox/threads?view=all&status=open&inboxId=${inbox.id}`, cookie: cookies.supervisor },
-      { name: "list: mine, open (agent)", path: () => "/api/inbox/threads?view=mine&status=open", cookie: cookies.agent },
-      { name: "list: unassigned, all statuses (agent)", path: () => "/api/inbox/threads?view=unassigned&status=all", cookie: cookies.agent },
-      { name: "list: search a name (supervisor)", path: (i) => `/api/inbox/threads?view=all&status=all&q=Customer%20${77 + i}`, cookie: cookies.supervisor },
-      { name: "open a thread (agent)", path: (i) => `/api/inbox/threads/${sample[i % sample.length].id}`, cookie: cookies.agent },
+      // What any route costs here: Next's router plus one `select 1`, no session.
+      { name: "baseline: /api/health", path: () => "/api/health", cookie: "" },
+      {
+        name: "list: all inboxes, active (supervisor)",
+        path: () => "/api/inbox/threads?view=all&status=active",
+        cookie: cookies.supervisor,
+      },
+      {
+        name: "list: one inbox, open",
+        path: () => `/api/inbox/threads?view=all&status=open&inboxId=${inbox.id}`,
+        cookie: cookies.supervisor,
+      },
+      {
+        name: "list: mine, open (agent)",
+        path: () => "/api/inbox/threads?view=mine&status=open",
+        cookie: cookies.agent,
+      },
+      {
+        name: "list: unassigned, all statuses (agent)",
+        path: () => "/api/inbox/threads?view=unassigned&status=all",
+        cookie: cookies.agent,
+      },
+      {
+        name: "list: search a name (supervisor)",
+        path: (i) => `/api/inbox/threads?view=all&status=all&q=Customer%20${77 + i}`,
+        cookie: cookies.supervisor,
+      },
+      {
+        name: "open a thread (agent)",
+        path: (i) => `/api/inbox/threads/${sample[i % sample.length].id}`,
+        cookie: cookies.agent,
+      },
     ];
     const results: Record<string, ReturnType<typeof latencySummary>> = {};
     for (const v of variants) {
@@ -121,7 +148,13 @@ async function main() {
     }
     const [{ threads: tn, messages: mn }] = await sql<{ threads: number; messages: number }[]>`
       select (select count(*)::int from threads) as threads, (select count(*)::int from messages) as messages`;
-    console.log(JSON.stringify({ bench: "inbox-queries", machine: machine(), size: { threads: tn, messages: mn }, ms: results }, null, 2));
+    console.log(
+      JSON.stringify(
+        { bench: "inbox-queries", machine: machine(), size: { threads: tn, messages: mn }, ms: results },
+        null,
+        2,
+      ),
+    );
   } finally {
     await sql.end();
     await app?.stop();

@@ -2,7 +2,6 @@ import "../lib/load-env";
 import postgres from "postgres";
 import type { Socket } from "socket.io-client";
 import { connectMany, createUsers, sessionCookie, stopReading } from "./lib/agents";
-import { num, str } from "./lib/args";
 import {
   BENCH_SECRETS,
   ensureBuilt,
@@ -14,6 +13,7 @@ import {
   sleep,
   startApp,
 } from "./lib/app";
+import { num, str } from "./lib/args";
 import { type BenchInbox, inboundBody, postSigned, waIdFor } from "./lib/meta";
 
 /**
@@ -65,7 +65,9 @@ async function main() {
       const inbox = inboxes[i % inboxCount];
       await postSigned(
         app.url,
-        inboundBody(inbox, [{ waId: waIdFor(i % contacts), wamid: `wamid.warm.${runId}.${i}`, text: "warm" }]),
+        inboundBody(inbox, [
+          { waId: waIdFor(i % contacts), wamid: `wamid.warm.${runId}.${i}`, text: "warm" },
+        ]),
         BENCH_SECRETS.WHATSAPP_APP_SECRET,
       );
     }

@@ -1,6 +1,5 @@
 import "../lib/load-env";
 import postgres from "postgres";
-import { num, str } from "./lib/args";
 import {
   BENCH_SECRETS,
   ensureBuilt,
@@ -11,6 +10,7 @@ import {
   sleep,
   startApp,
 } from "./lib/app";
+import { num, str } from "./lib/args";
 import { type BenchInbox, inboundBody, postSigned, waIdFor } from "./lib/meta";
 
 /**

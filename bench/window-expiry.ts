@@ -3,7 +3,6 @@ import postgres from "postgres";
 import type { Socket } from "socket.io-client";
 import { runMigrations } from "../db/migrate";
 import { connectSocket, createUsers, sessionCookie } from "./lib/agents";
-import { num } from "./lib/args";
 import {
   BENCH_SECRETS,
   ensureBuilt,
@@ -15,6 +14,7 @@ import {
   sleep,
   startApp,
 } from "./lib/app";
+import { num } from "./lib/args";
 
 /**
  * Window expiry at scale: `threads` threads whose customer-service windows
@@ -82,9 +82,13 @@ async function main() {
         } catch {}
       },
     });
-    if (Date.now() > firstMs - 5000) throw new Error("the app took longer than --lead to start: raise --lead");
+    if (Date.now() > firstMs - 5000)
+      throw new Error("the app took longer than --lead to start: raise --lead");
     const [supervisor] = await createUsers(sql, 1, "supervisor", []);
-    const socket = await connectSocket(app.url, await sessionCookie(supervisor, BENCH_SECRETS.AUTH_SECRET, "supervisor"));
+    const socket = await connectSocket(
+      app.url,
+      await sessionCookie(supervisor, BENCH_SECRETS.AUTH_SECRET, "supervisor"),
+    );
     sockets.push(socket);
 
     const seen = new Map<string, number>();
@@ -104,7 +108,9 @@ async function main() {
     const rssSamples: number[] = [];
     const idleRss = app.rssMb();
     const rssTimer = setInterval(() => rssSamples.push(app!.rssMb()), 1000);
-    progress(`app up (RSS ${idleRss} MB); expiries from ${new Date(firstMs).toISOString()} for ${minutes} min`);
+    progress(
+      `app up (RSS ${idleRss} MB); expiries from ${new Date(firstMs).toISOString()} for ${minutes} min`,
+    );
     while (Date.now() < lastMs + 5000) {
       await sleep(Math.min(10_000, lastMs + 5000 - Date.now()));
       progress(`${seen.size}/${count} announced, timers held (max so far) ${maxTimers}`);

@@ -15,7 +15,7 @@ export async function createUsers(
   count: number,
   role: "agent" | "supervisor",
   inboxIds: string[],
-  tag = role,
+  tag: string = role,
 ): Promise<string[]> {
   const rows = await sql<{ id: string }[]>`
     insert into users (email, name, password_hash, role)

@@ -22,7 +22,10 @@ export function inboundBody(inbox: BenchInbox, msgs: BenchMessage[]): string {
             value: {
               messaging_product: "whatsapp",
               metadata: { display_phone_number: "15550009999", phone_number_id: inbox.phoneNumberId },
-              contacts: [...contacts].map(([wa_id, name]) => ({ profile: { name: name ?? `Customer ${wa_id}` }, wa_id })),
+              contacts: [...contacts].map(([wa_id, name]) => ({
+                profile: { name: name ?? `Customer ${wa_id}` },
+                wa_id,
+              })),
               messages: msgs.map((m) => ({
                 from: m.waId,
                 id: m.wamid,

@@ -1,7 +1,8 @@
 import { type BenchInbox, inboundBody, postSigned, waIdFor } from "./meta";
 
 /**
- * A webhook sender that behaves like Meta: every body is retried until the app
+ * A webhook sender that behaves like Meta: events become bodies at a steady
+ * rate whatever the app's state, and every body is retried until the app
  * answers 200 (connection refused, timeouts and 5xx all count as "not
  * acknowledged"), with a growing delay (Meta: minutes to hours, up to 7 days;
  * compressed here to 0.5 s … 8 s). Tracks which messages were acknowledged.
@@ -27,6 +28,8 @@ export function retryingSender(opts: {
   batch?: number;
   contacts?: number;
   timeoutMs?: number;
+  /** New bodies per second (Meta sends events as they happen, not as fast as we answer). */
+  rate: number;
 }) {
   const batch = opts.batch ?? 1;
   const contacts = opts.contacts ?? 1000;
@@ -50,14 +53,21 @@ export function retryingSender(opts: {
       return { waId: waIdFor(n % contacts), wamid: `wamid.fault.${opts.runId}.${n}`, text: `fault ${n}` };
     });
     bodies++;
-    return { seq: s, raw: inboundBody(opts.inbox, msgs), wamids: msgs.map((m) => m.wamid), attempts: 0, dueAt: 0 };
+    return {
+      seq: s,
+      raw: inboundBody(opts.inbox, msgs),
+      wamids: msgs.map((m) => m.wamid),
+      attempts: 0,
+      dueAt: 0,
+    };
   };
 
+  let startedAt = 0;
   const nextBody = (): Body | null => {
     const now = Date.now();
     const i = retries.findIndex((b) => b.dueAt <= now);
     if (i >= 0) return retries.splice(i, 1)[0];
-    return producing ? make() : null;
+    return producing && bodies < ((now - startedAt) / 1000) * opts.rate ? make() : null;
   };
 
   const worker = async () => {
@@ -89,6 +99,7 @@ export function retryingSender(opts: {
   let workers: Promise<void>[] = [];
   return {
     start() {
+      startedAt = Date.now();
       workers = Array.from({ length: opts.concurrency }, worker);
     },
     /** Stops making new bodies; resolves when every body made so far has been acknowledged. */

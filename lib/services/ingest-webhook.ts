@@ -521,7 +521,8 @@ export function sanitizeForPostgres<T>(value: T, depth = 0): T {
   if (Array.isArray(value)) return value.map((v) => sanitizeForPostgres(v, depth + 1)) as T;
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[sanitizeForPostgres(k)] = sanitizeForPostgres(v, depth + 1);
+    for (const [k, v] of Object.entries(value))
+      out[sanitizeForPostgres(k)] = sanitizeForPostgres(v, depth + 1);
     return out as T;
   }
   return value;

@@ -580,7 +580,7 @@ async function catchUpStatus(
   try {
     const meta = await getMessageTemplate(creds, row.metaId);
     const effect = statusEffect(meta.status);
-    if (!effect || effect.kind !== "status" || effect.status === row.status) return null;
+    if (effect?.kind !== "status" || effect.status === row.status) return null;
     const { change, current } = await db.transaction(async (tx) => {
       const [current] = await tx.select().from(templates).where(eq(templates.id, row.id)).for("update");
       if (!current || current.deletedAt) return { change: null, current: current ?? null };

@@ -69,7 +69,10 @@ function validBody(n: number, msgCount: number, statusCount: number): Record<str
 /** Every path (list of keys) inside a JSON value. */
 function paths(v: unknown, prefix: Array<string | number> = []): Array<Array<string | number>> {
   const out: Array<Array<string | number>> = [prefix];
-  if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...prefix, i])));
+  if (Array.isArray(v))
+    v.forEach((x, i) => {
+      out.push(...paths(x, [...prefix, i]));
+    });
   else if (v && typeof v === "object")
     for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...prefix, k]));
   return out;
