@@ -126,10 +126,21 @@ export const threads = pgTable(
     uniqueIndex("threads_inbox_contact_uq").on(t.inboxId, t.contactId),
     // The thread list orders by (last_message_at desc, id desc): with the id in the index a page
     // is an index range read (≈5 ms at 100,000 threads) instead of a sort of every match (≈60–150 ms).
-    index("threads_inbox_status_activity_idx").on(t.inboxId, t.status, t.lastMessageAt.desc(), t.id.desc()),
-    index("threads_assignee_activity_idx").on(t.assigneeId, t.lastMessageAt.desc(), t.id.desc()),
+    // `nullsFirst()` because that is what a plain `order by … desc` means: an index built
+    // `desc nulls last` cannot serve it (the columns are not null, but the planner does not know).
+    index("threads_inbox_status_activity_idx").on(
+      t.inboxId,
+      t.status,
+      t.lastMessageAt.desc().nullsFirst(),
+      t.id.desc().nullsFirst(),
+    ),
+    index("threads_assignee_activity_idx").on(
+      t.assigneeId,
+      t.lastMessageAt.desc().nullsFirst(),
+      t.id.desc().nullsFirst(),
+    ),
     // Lists across inboxes (supervisors, agents of several inboxes): read in order, filter.
-    index("threads_activity_idx").on(t.lastMessageAt.desc(), t.id.desc()),
+    index("threads_activity_idx").on(t.lastMessageAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index("threads_csw_expiry_idx").on(t.cswExpiresAt),
     index("threads_fep_expiry_idx").on(t.fepExpiresAt),
   ],
