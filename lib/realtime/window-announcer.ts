@@ -1,4 +1,4 @@
-import { and, eq, gt, lte, or, sql } from "drizzle-orm";
+import { and, gt, lte, or, sql } from "drizzle-orm";
 import { type Db, getDb } from "../../db/client";
 import { threads } from "../../db/schema";
 import { log } from "../logger";
@@ -6,93 +6,178 @@ import { wakeSnoozedThreads } from "../services/threads";
 import type { IoServer } from "./emit";
 import { rooms } from "./events";
 
+type Kind = "csw" | "fep";
+type Expiry = { threadId: string; kind: Kind; at: Date };
+
+/** Most expiries one claim statement carries; a bigger backlog takes several, back to back. */
+const CLAIM_BATCH = 2_000;
+/** Prune claims older than an hour this often (ms): they only matter while one instant is firing. */
+const PRUNE_EVERY_MS = 60_000;
+
 /**
- * Announces window expiries at the exact moment: every `intervalMs` it asks the
- * database for CSWs / FEPs ending within the next interval and sets one timer
- * for each of just those (idle threads cost nothing). When a timer fires it
- * re-reads the thread — a new customer message may have pushed the window
- * out — and emits `thread:window` to the inbox and thread rooms.
+ * Announces window expiries at the exact moment: every `intervalMs` (5 s) it asks
+ * the database for CSWs / FEPs ending before the next scan (plus a little
+ * overlap) and holds just those, grouped by instant, behind one timer set to
+ * the earliest (idle threads cost nothing). When the timer fires, everything
+ * due by then is re-read in one statement — a new customer message may have
+ * pushed a window out — and each still-due expiry emits `thread:window` to its
+ * inbox and thread rooms. While one batch is in flight the next expiries
+ * queue, so a burst costs a few round trips rather than one per thread.
  *
  * With several instances sharing a Socket.IO adapter (`shared`), every instance
- * holds the same few timers and the first to insert the expiry's row in
- * `window_announcements` broadcasts it through the adapter: announced once,
- * and an instance that dies costs nothing. Alone (no adapter) it emits to its
- * own sockets. The same tick reopens snoozed threads whose time has come
- * (a conditional update: one instance wins each thread).
+ * holds the same expiries and the same statement inserts their rows in
+ * `window_announcements`: an expiry is broadcast through the adapter by the one
+ * instance whose insert landed, and an instance that dies costs nothing. Alone
+ * (no adapter) it emits to its own sockets. The same tick reopens snoozed
+ * threads whose time has come (a conditional update: one instance wins each).
  */
 export function startWindowAnnouncer(
   io: IoServer,
   opts: { intervalMs?: number; db?: () => Db; shared?: boolean } = {},
 ): { stop: () => void; scan: () => Promise<void>; pending: () => number } {
-  const intervalMs = opts.intervalMs ?? 30_000;
+  const intervalMs = opts.intervalMs ?? 5_000;
+  // Consecutive scans overlap a little so a slow tick never leaves a gap.
+  const horizonMs = intervalMs + Math.min(2_000, intervalMs);
   const db = opts.db ?? getDb;
-  const timers = new Map<string, NodeJS.Timeout>();
+  /** Expiries held, by instant (epoch ms) then `threadId:kind`. */
+  const due = new Map<number, Map<string, Expiry>>();
+  let held = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let timerAt = Number.POSITIVE_INFINITY;
+  let draining = false;
+  let scanning: Promise<void> | undefined;
+  let lastPrune = 0;
   let stopped = false;
 
-  async function fire(threadId: string, kind: "csw" | "fep", at: Date, key: string) {
-    timers.delete(key);
-    if (stopped) return;
+  function schedule(threadId: string, kind: Kind, at: Date) {
+    const ms = at.getTime();
+    let bucket = due.get(ms);
+    if (!bucket) {
+      bucket = new Map();
+      due.set(ms, bucket);
+    }
+    const key = `${threadId}:${kind}`;
+    if (bucket.has(key)) return;
+    bucket.set(key, { threadId, kind, at });
+    held++;
+    if (ms < timerAt && !draining) arm(ms);
+  }
+
+  function arm(ms: number) {
+    if (timer) clearTimeout(timer);
+    timerAt = ms;
+    timer = setTimeout(() => void drain(), Math.max(0, ms - Date.now()));
+    timer.unref();
+  }
+
+  function armNext() {
+    timer = undefined;
+    timerAt = Number.POSITIVE_INFINITY;
+    let next = Number.POSITIVE_INFINITY;
+    for (const ms of due.keys()) if (ms < next) next = ms;
+    if (Number.isFinite(next)) arm(next);
+  }
+
+  /** Takes up to CLAIM_BATCH held expiries whose instant has come. */
+  function takeDue(): Expiry[] {
+    const now = Date.now();
+    const out: Expiry[] = [];
+    for (const [ms, bucket] of due) {
+      if (ms > now) continue;
+      for (const [key, e] of bucket) {
+        if (out.length >= CLAIM_BATCH) return out;
+        out.push(e);
+        bucket.delete(key);
+        held--;
+      }
+      due.delete(ms);
+    }
+    return out;
+  }
+
+  async function drain() {
+    if (draining || stopped) return;
+    draining = true;
+    timer = undefined;
+    timerAt = Number.POSITIVE_INFINITY;
     try {
-      const inboxId = opts.shared ? await claim(threadId, kind, at) : await stillDue(threadId, kind, at);
-      // Moved (new inbound message, recomputed FEP) — the new expiry gets its own timer when it
-      // nears — or another instance announced it.
-      if (!inboxId) return;
-      const target = opts.shared ? io : io.local;
-      target.to([rooms.inbox(inboxId), rooms.thread(threadId)]).emit("thread:window", {
-        threadId,
-        inboxId,
-        kind,
-        expiresAt: at.toISOString(),
-      });
-      log.info("realtime.window_expired", { threadId, kind, at: at.toISOString() });
-    } catch (err) {
-      log.error("realtime.window_announce_failed", { threadId, error: String(err) });
+      for (let batch = takeDue(); batch.length > 0 && !stopped; batch = takeDue()) {
+        await announce(batch);
+      }
+    } finally {
+      draining = false;
+      if (!stopped) armNext();
     }
   }
 
-  /** The thread's inbox if its window still ends at `at` (ms precision, as the timer saw it). */
-  async function stillDue(threadId: string, kind: "csw" | "fep", at: Date): Promise<string | null> {
-    const [t] = await db()
-      .select({ inboxId: threads.inboxId, csw: threads.cswExpiresAt, fep: threads.fepExpiresAt })
-      .from(threads)
-      .where(eq(threads.id, threadId));
-    const current = kind === "csw" ? t?.csw : t?.fep;
-    return t && current?.getTime() === at.getTime() ? t.inboxId : null;
+  async function announce(batch: Expiry[]) {
+    try {
+      const inboxes = opts.shared ? await claim(batch) : await stillDue(batch);
+      const target = opts.shared ? io : io.local;
+      // Missing: moved (new inbound message, recomputed FEP; the new expiry is held when it
+      // nears) or announced by another instance.
+      for (const [i, inboxId] of inboxes) {
+        const { threadId, kind, at } = batch[i];
+        target.to([rooms.inbox(inboxId), rooms.thread(threadId)]).emit("thread:window", {
+          threadId,
+          inboxId,
+          kind,
+          expiresAt: at.toISOString(),
+        });
+        log.info("realtime.window_expired", { threadId, kind, at: at.toISOString() });
+      }
+      log.debug("realtime.window_batch", { expiries: batch.length, announced: inboxes.size });
+    } catch (err) {
+      log.error("realtime.window_announce_failed", { expiries: batch.length, error: String(err) });
+    }
   }
 
-  /** stillDue + the claim, in one statement: only the instance whose insert lands gets the inbox. */
-  async function claim(threadId: string, kind: "csw" | "fep", at: Date): Promise<string | null> {
-    const column = kind === "csw" ? threads.cswExpiresAt : threads.fepExpiresAt;
-    const rows = await db().execute<{ inbox_id: string }>(sql`
-      with t as (
-        select ${threads.id} as id, ${threads.inboxId} as inbox_id from ${threads}
-         where ${threads.id} = ${threadId}
-           and date_trunc('milliseconds', ${column}) = ${at.toISOString()}::timestamptz),
+  const byPosition = (rows: Iterable<{ i: number; inbox_id: string }>) => {
+    const out = new Map<number, string>();
+    for (const r of rows) out.set(Number(r.i), r.inbox_id);
+    return out;
+  };
+
+  /** The batch as one JSON parameter: position, thread, kind and instant of each expiry. */
+  const asJson = (batch: Expiry[]) =>
+    JSON.stringify(batch.map((e, i) => ({ i, thread_id: e.threadId, kind: e.kind, at: e.at.toISOString() })));
+
+  /**
+   * Batch position → inbox, for the expiries whose window still ends at their
+   * instant (ms precision, as the scan saw it).
+   */
+  async function stillDue(batch: Expiry[]): Promise<Map<number, string>> {
+    const rows = await db().execute<{ i: number; inbox_id: string }>(sql`
+      select d.i, t.inbox_id
+        from jsonb_to_recordset(${asJson(batch)}::jsonb) as d(i int, thread_id uuid, kind text, at timestamptz)
+        join threads t on t.id = d.thread_id
+       where date_trunc('milliseconds',
+               case d.kind when 'csw' then t.csw_expires_at else t.fep_expires_at end) = d.at`);
+    return byPosition(rows);
+  }
+
+  /** stillDue + the claims, in one statement: only the expiries whose insert landed here. */
+  async function claim(batch: Expiry[]): Promise<Map<number, string>> {
+    const rows = await db().execute<{ i: number; inbox_id: string }>(sql`
+      with d as (
+        select d.i, d.thread_id, d.kind, d.at, t.inbox_id
+          from jsonb_to_recordset(${asJson(batch)}::jsonb) as d(i int, thread_id uuid, kind text, at timestamptz)
+          join threads t on t.id = d.thread_id
+         where date_trunc('milliseconds',
+                 case d.kind when 'csw' then t.csw_expires_at else t.fep_expires_at end) = d.at),
       won as (
         insert into window_announcements (thread_id, kind, expires_at)
-        select id, ${kind}::text, ${at.toISOString()}::timestamptz from t
+        select thread_id, kind, at from d
         on conflict do nothing
-        returning thread_id)
-      select t.inbox_id from t join won on won.thread_id = t.id`);
-    return rows[0]?.inbox_id ?? null;
+        returning thread_id, kind, expires_at)
+      select d.i, d.inbox_id from d
+        join won on won.thread_id = d.thread_id and won.kind = d.kind and won.expires_at = d.at`);
+    return byPosition(rows);
   }
 
-  function schedule(threadId: string, kind: "csw" | "fep", at: Date) {
-    const key = `${threadId}:${kind}:${at.getTime()}`;
-    if (timers.has(key)) return;
-    const timer = setTimeout(
-      () => void fire(threadId, kind, at, key),
-      Math.max(0, at.getTime() - Date.now()),
-    );
-    timer.unref();
-    timers.set(key, timer);
-  }
-
-  async function scan() {
-    if (stopped) return;
+  async function scanOnce() {
     const now = new Date();
-    // Overlap consecutive scans a little so a slow tick never leaves a gap.
-    const horizon = new Date(now.getTime() + intervalMs + 5_000);
+    const horizon = new Date(now.getTime() + horizonMs);
     try {
       const rows = await db()
         .select({ id: threads.id, csw: threads.cswExpiresAt, fep: threads.fepExpiresAt })
@@ -103,20 +188,32 @@ export function startWindowAnnouncer(
             and(gt(threads.fepExpiresAt, now), lte(threads.fepExpiresAt, horizon)),
           ),
         );
+      if (stopped) return;
       for (const r of rows) {
         if (r.csw && r.csw > now && r.csw <= horizon) schedule(r.id, "csw", r.csw);
         if (r.fep && r.fep > now && r.fep <= horizon) schedule(r.id, "fep", r.fep);
       }
       await wakeSnoozedThreads(db(), now);
-      // Claims only matter while instances' timers for one instant are firing; keep the table small.
-      if (opts.shared)
+      if (opts.shared && now.getTime() - lastPrune >= PRUNE_EVERY_MS) {
+        lastPrune = now.getTime();
         await db().execute(
           sql`delete from window_announcements where announced_at < now() - interval '1 hour'`,
         );
-      log.debug("realtime.window_scan", { due: rows.length, timers: timers.size });
+      }
+      // `timers` is the expiries held (the bench reads it): the next few seconds' worth, not one per thread.
+      log.debug("realtime.window_scan", { due: rows.length, timers: held, instants: due.size });
     } catch (err) {
       log.error("realtime.window_scan_failed", { error: String(err) });
     }
+  }
+
+  /** One scan at a time: a slow one is joined, not doubled. */
+  function scan(): Promise<void> {
+    if (stopped) return Promise.resolve();
+    scanning ??= scanOnce().finally(() => {
+      scanning = undefined;
+    });
+    return scanning;
   }
 
   void scan();
@@ -124,13 +221,15 @@ export function startWindowAnnouncer(
   interval.unref();
   return {
     scan,
-    /** Timers held now: only for expiries within the next interval, never one per thread. */
-    pending: () => timers.size,
+    /** Expiries held now: only those within the next scan's horizon, never one per thread. */
+    pending: () => held,
     stop() {
       stopped = true;
       clearInterval(interval);
-      for (const t of timers.values()) clearTimeout(t);
-      timers.clear();
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      due.clear();
+      held = 0;
     },
   };
 }
