@@ -113,7 +113,7 @@ export function planIngest(webhook: ParsedWebhook, inboxes: InboxRef[]): IngestP
         return;
       }
       const s = parsed.status;
-      const key = `${s.id}\u0000${s.status}`;
+      const key = statusKey(s.id, s.status);
       if (seenStatuses.has(key)) return;
       seenStatuses.add(key);
       plan.statuses.push({ wamid: s.id, status: s.status, at: s.timestamp, item: s, raw: parsed.raw });
@@ -236,4 +236,57 @@ export function isStopWord(text: string | null, stopWords: readonly string[]): b
 export function previewOf(body: string): string {
   const line = body.replace(/\s+/g, " ").trim();
   return line.length > 140 ? `${line.slice(0, 139)}…` : line;
+}
+
+/**
+ * Several bodies' plans as one, for a transaction that stores them together,
+ * with which body each row came from so every body gets its own answer. A wamid
+ * (or wamid + status) named by several bodies belongs to the first of them; to
+ * the others it is a redelivery. `notes` and `unknownPhoneNumberIds` stay with
+ * each body's own plan.
+ */
+export type BatchPlan = {
+  merged: IngestPlan;
+  /** wamid → index of the body whose message row it is. */
+  messageOwner: Map<string, number>;
+  /** statusKey(wamid, status) → index of the body that reported it first. */
+  statusOwner: Map<string, number>;
+  /** Index of the body each merged template update came from. */
+  templateOwner: number[];
+};
+
+export const statusKey = (wamid: string, status: string) => `${wamid}\u0000${status}`;
+
+export function mergePlans(plans: readonly IngestPlan[]): BatchPlan {
+  const merged: IngestPlan = {
+    contacts: new Map(),
+    messages: [],
+    statuses: [],
+    templateUpdates: [],
+    unknownPhoneNumberIds: [],
+    notes: [],
+  };
+  const messageOwner = new Map<string, number>();
+  const statusOwner = new Map<string, number>();
+  const templateOwner: number[] = [];
+  plans.forEach((plan, i) => {
+    for (const [waId, name] of plan.contacts)
+      if (!merged.contacts.has(waId) || (name && !merged.contacts.get(waId))) merged.contacts.set(waId, name);
+    for (const m of plan.messages) {
+      if (messageOwner.has(m.wamid)) continue;
+      messageOwner.set(m.wamid, i);
+      merged.messages.push(m);
+    }
+    for (const s of plan.statuses) {
+      const key = statusKey(s.wamid, s.status);
+      if (statusOwner.has(key)) continue;
+      statusOwner.set(key, i);
+      merged.statuses.push(s);
+    }
+    for (const t of plan.templateUpdates) {
+      merged.templateUpdates.push(t);
+      templateOwner.push(i);
+    }
+  });
+  return { merged, messageOwner, statusOwner, templateOwner };
 }

@@ -1,6 +1,5 @@
-import crypto from "node:crypto";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { type Db, getDb, type Tx } from "../../db/client";
+import type { Db, Tx } from "../../db/client";
 import {
   contacts,
   inboxes,
@@ -10,17 +9,24 @@ import {
   webhookEvents,
   workspaceSettings,
 } from "../../db/schema";
-import { env } from "../env";
 import { AppError } from "../errors";
 import { log } from "../logger";
-import { verifySignature } from "../whatsapp/signature";
 import { type ParsedWebhook, parseWebhookBody } from "../whatsapp/webhook-schemas";
-import { type ServiceResponse, WEBHOOK_MAX_BYTES } from "./ingest-http";
-import { type IngestPlan, isStopWord, type PlannedMessage, planIngest, previewOf } from "./ingest-plan";
+import { CSW_MS } from "../windows/csw";
+import {
+  type IngestPlan,
+  isStopWord,
+  mergePlans,
+  type PlannedMessage,
+  planIngest,
+  previewOf,
+  statusKey,
+} from "./ingest-plan";
 import { emitIngestEffects, type IngestEffects } from "./ingest-realtime";
 import { type AppliedStatus, applyStatusesForWamids, lockWamids } from "./ingest-statuses";
 import { applyTemplateStatusUpdate } from "./templates";
 import { refreshThreadState } from "./thread-state";
+import { transactionWithRetry } from "./tx-retry";
 
 export { applyPendingStatuses } from "./ingest-statuses";
 
@@ -66,91 +72,10 @@ export type IngestSummary = {
   notes: string[];
 };
 
-// ---------------------------------------------------------------- HTTP entry points
-
-/** GET handshake: `hub.mode=subscribe` and the right `hub.verify_token` → 200 with `hub.challenge`. */
-export function handleWebhookVerify(params: URLSearchParams): ServiceResponse {
-  const mode = params.get("hub.mode");
-  const token = params.get("hub.verify_token") ?? "";
-  const challenge = params.get("hub.challenge");
-  if (mode === "subscribe" && challenge !== null && sameSecret(token, env().WHATSAPP_VERIFY_TOKEN)) {
-    log.info("webhook.verified");
-    return { status: 200, body: challenge };
-  }
-  log.warn("webhook.verify_rejected", { mode, hasToken: token.length > 0, hasChallenge: challenge !== null });
-  return { status: 403, body: { error: "forbidden", message: "Verification token mismatch." } };
-}
-
-/**
- * POST: signature → JSON → envelope → one transaction → 200. Statuses: 413 too
- * large, 401 bad signature, 400 not a WhatsApp webhook, 500 storage failure (so
- * Meta retries). Nothing is stored unless the answer is 200.
- */
-export async function handleWebhookPost(
-  raw: Buffer,
-  signatureHeader: string | null,
-  opts: { db?: Db; appSecret?: string } = {},
-): Promise<ServiceResponse> {
-  if (raw.length > WEBHOOK_MAX_BYTES) {
-    log.warn("webhook.too_large", { bytes: raw.length });
-    return {
-      status: 413,
-      body: { error: "payload_too_large", message: "Webhook bodies are limited to 3 MB." },
-    };
-  }
-  const check = verifySignature(raw, signatureHeader, opts.appSecret ?? env().WHATSAPP_APP_SECRET);
-  if (!check.ok) {
-    log.warn("webhook.signature_rejected", { reason: check.reason, bytes: raw.length });
-    return {
-      status: 401,
-      body: { error: "unauthorized", message: "Invalid or missing X-Hub-Signature-256." },
-    };
-  }
-  let json: unknown;
-  try {
-    json = sanitizeForPostgres(JSON.parse(raw.toString("utf8")));
-  } catch (err) {
-    if (err instanceof RangeError) {
-      log.warn("webhook.too_deep", { bytes: raw.length });
-      return { status: 400, body: { error: "invalid_input", message: "Body nests too deeply." } };
-    }
-    // The parser's message quotes the body: not logged, it may hold customer data.
-    log.warn("webhook.invalid_json", { bytes: raw.length });
-    return { status: 400, body: { error: "invalid_input", message: "Body is not JSON." } };
-  }
-  const parsed = parseWebhookBody(json);
-  if (!parsed.ok) {
-    log.warn("webhook.invalid_payload", { issues: parsed.issues.slice(0, 2000) });
-    return {
-      status: 400,
-      body: {
-        error: "invalid_input",
-        message: "Not a WhatsApp Business Account webhook.",
-        issues: parsed.issues,
-      },
-    };
-  }
-  try {
-    const summary = await ingestParsedWebhook(opts.db ?? getDb(), parsed.webhook, json);
-    return {
-      status: 200,
-      body: {
-        received: true,
-        messages: summary.messagesStored,
-        duplicates: summary.messagesDuplicate,
-        statuses: summary.statusesStored,
-      },
-    };
-  } catch (err) {
-    log.error("webhook.ingest_failed", { error: (err as Error).message });
-    return {
-      status: 500,
-      body: { error: "internal", message: "Could not store the webhook; Meta will retry." },
-    };
-  }
-}
-
 // ---------------------------------------------------------------- service API
+
+/** A body ready to store: parsed, and sanitised (sanitizeForPostgres) as `body`. */
+export type IngestJob = { webhook: ParsedWebhook; body: unknown };
 
 /**
  * Stores a webhook body that is already trusted (signature checked, or built by
@@ -165,78 +90,80 @@ export async function ingestWebhookPayload(db: Db, payload: unknown): Promise<In
       issues: parsed.issues,
     });
   }
-  return ingestParsedWebhook(db, parsed.webhook, body);
+  const { summaries, effects } = await storeWebhookBatch(db, [{ webhook: parsed.webhook, body }]);
+  await emitCommitted(db, effects);
+  return summaries[0];
 }
 
-/** `body` must already be sanitised (sanitizeForPostgres) and `webhook` parsed from it. */
-async function ingestParsedWebhook(db: Db, webhook: ParsedWebhook, body: unknown): Promise<IngestSummary> {
-  const { summary, effects } = await withTxRetry(() => db.transaction((tx) => ingestInTx(tx, webhook, body)));
+/**
+ * Stores several bodies in one transaction (one raw event row each) and returns
+ * one summary per body, in order, plus what to emit once the caller has
+ * answered. Retried on deadlock; any other error fails the whole batch (the
+ * batcher then stores its bodies one by one, so one bad body fails alone).
+ */
+export async function storeWebhookBatch(
+  db: Db,
+  jobs: readonly IngestJob[],
+): Promise<{ summaries: IngestSummary[]; effects: IngestEffects }> {
+  return transactionWithRetry(db, "webhook", (tx) => ingestInTx(tx, jobs));
+}
+
+/** Emits a committed batch's realtime events; a failure only delays clients until their next fetch. */
+export async function emitCommitted(db: Db, effects: IngestEffects): Promise<void> {
   try {
     await emitIngestEffects(db, effects);
   } catch (err) {
-    // The data is committed; a failed emit only delays clients until their next fetch.
     log.error("webhook.emit_failed", { error: (err as Error).message });
   }
-  return summary;
 }
 
 async function ingestInTx(
   tx: Tx,
-  webhook: ParsedWebhook,
-  body: unknown,
-): Promise<{ summary: IngestSummary; effects: IngestEffects }> {
-  const inboxRows = webhook.phoneNumberIds.length
+  jobs: readonly IngestJob[],
+): Promise<{ summaries: IngestSummary[]; effects: IngestEffects }> {
+  const phoneNumberIds = [...new Set(jobs.flatMap((j) => j.webhook.phoneNumberIds))];
+  const inboxRows = phoneNumberIds.length
     ? await tx
         .select({ id: inboxes.id, phoneNumberId: inboxes.phoneNumberId, wabaId: inboxes.wabaId })
         .from(inboxes)
-        .where(inArray(inboxes.phoneNumberId, webhook.phoneNumberIds))
+        .where(inArray(inboxes.phoneNumberId, phoneNumberIds))
     : [];
-  const plan = planIngest(webhook, inboxRows);
-  const notes = [...plan.notes];
-  for (const id of plan.unknownPhoneNumberIds) {
-    log.warn("webhook.unknown_number", { phoneNumberId: id });
-    notes.push(`unknown phone_number_id ${id}`);
-  }
-  for (const note of plan.notes) log.warn("webhook.item_not_stored", { note: note.slice(0, 1000) });
-  if (webhook.ignoredFields.length) log.info("webhook.fields_ignored", { fields: webhook.ignoredFields });
+  const plans = jobs.map((j) => planIngest(j.webhook, inboxRows));
+  const notesOf = plans.map((plan, i) => {
+    const notes = [...plan.notes];
+    for (const id of plan.unknownPhoneNumberIds) {
+      log.warn("webhook.unknown_number", { phoneNumberId: id });
+      notes.push(`unknown phone_number_id ${id}`);
+    }
+    for (const note of plan.notes) log.warn("webhook.item_not_stored", { note: note.slice(0, 1000) });
+    const ignored = jobs[i].webhook.ignoredFields;
+    if (ignored.length) log.info("webhook.fields_ignored", { fields: ignored });
+    return notes;
+  });
 
-  const [event] = await tx
+  // One raw event per body; a multi-row VALUES insert returns its rows in order.
+  const events = await tx
     .insert(webhookEvents)
-    .values({
-      phoneNumberIds: webhook.phoneNumberIds,
-      body,
-      unknownNumber: plan.unknownPhoneNumberIds.length > 0,
-      note: notes.length ? notes.join("\n") : null,
-    })
+    .values(
+      jobs.map((j, i) => ({
+        phoneNumberIds: j.webhook.phoneNumberIds,
+        body: j.body,
+        unknownNumber: plans[i].unknownPhoneNumberIds.length > 0,
+        note: notesOf[i].length ? notesOf[i].join("\n") : null,
+      })),
+    )
     .returning({ id: webhookEvents.id });
 
+  const batch = mergePlans(plans);
+  const plan = batch.merged;
   const effects: IngestEffects = { threadIds: [], newMessages: [], statusChanges: [], templates: [] };
-  const summary: IngestSummary = {
-    webhookEventId: event.id,
-    messagesStored: 0,
-    messagesDuplicate: 0,
-    statusesStored: 0,
-    statusesApplied: 0,
-    statusesPending: 0,
-    templatesUpdated: 0,
-    optedOut: 0,
-    threadIds: [],
-    unknownPhoneNumberIds: plan.unknownPhoneNumberIds,
-    notes,
-  };
 
-  const touched = new Set<string>();
-  const inserted = await storeInboundMessages(tx, plan, effects, summary);
-  for (const m of inserted) touched.add(m.threadId);
-
-  const applied = await storeStatuses(tx, plan, summary);
-  for (const s of applied) {
-    effects.statusChanges.push(s);
-    if (s.changed) touched.add(s.threadId);
-  }
+  const { inserted, optedOut } = await storeInboundMessages(tx, plan);
+  const { fresh, applied } = await storeStatuses(tx, plan);
 
   // Template lifecycle rules (status mapping, reasons, audit log) live in the templates service.
-  for (const { wabaId, value: v } of plan.templateUpdates) {
+  const templatesUpdated = jobs.map(() => 0);
+  for (const [i, { wabaId, value: v }] of plan.templateUpdates.entries()) {
     const change = await applyTemplateStatusUpdate(tx, {
       wabaId,
       metaId: v.message_template_id ?? null,
@@ -248,32 +175,121 @@ async function ingestInTx(
       category: v.message_template_category ?? null,
     });
     if (change) {
-      summary.templatesUpdated++;
+      templatesUpdated[batch.templateOwner[i]]++;
       effects.templates.push(change);
     }
   }
 
-  // Once per thread per body, in id order (the lock order).
-  const threadIds = [...touched].sort();
-  for (const id of threadIds) await refreshThreadState(tx, id);
-  summary.threadIds = threadIds;
+  // Window state, once per thread per batch, in id order (the lock order). Statuses can move
+  // billing; new inbound messages moved the CSW in their thread update already and need the
+  // engine only if the contact has outbound history at or after them (inboundNeedsEngine).
+  const inboundThreads = new Set(inserted.map((m) => m.threadId));
+  const statusThreads = new Set(applied.filter((s) => s.changed).map((s) => s.threadId));
+  const engineThreads = new Set([...statusThreads, ...(await threadsNeedingEngine(tx, inserted, inboxRows))]);
+  for (const id of [...engineThreads].sort()) await refreshThreadState(tx, id);
+  const threadIds = [...new Set([...inboundThreads, ...statusThreads])].sort();
+
+  for (const m of inserted)
+    effects.newMessages.push({ threadId: m.threadId, inboxId: m.planned.inboxId, messageId: m.id });
+  effects.statusChanges.push(...applied);
   effects.threadIds = threadIds;
-  return { summary, effects };
+  if (inserted.length < plan.messages.length)
+    log.info("webhook.duplicates", { count: plan.messages.length - inserted.length });
+
+  // One answer per body, from the rows its own items wrote.
+  const insertedWamids = new Set(inserted.map((m) => m.wamid));
+  const appliedByWamid = new Map(applied.map((a) => [a.wamid, a]));
+  const summaries = jobs.map((_, i): IngestSummary => {
+    const own = plans[i];
+    const mine = inserted.filter((m) => batch.messageOwner.get(m.wamid) === i);
+    const freshMine = own.statuses.filter((s) => {
+      const key = statusKey(s.wamid, s.status);
+      return fresh.has(key) && batch.statusOwner.get(key) === i;
+    });
+    const appliedMine = freshMine.filter((s) => appliedByWamid.has(s.wamid)).length;
+    const touched = new Set(mine.map((m) => m.threadId));
+    for (const s of own.statuses) {
+      const a = appliedByWamid.get(s.wamid);
+      if (a?.changed) touched.add(a.threadId);
+    }
+    return {
+      webhookEventId: events[i].id,
+      messagesStored: mine.length,
+      messagesDuplicate: own.messages.filter(
+        (m) => !insertedWamids.has(m.wamid) || batch.messageOwner.get(m.wamid) !== i,
+      ).length,
+      statusesStored: freshMine.length,
+      statusesApplied: appliedMine,
+      statusesPending: freshMine.length - appliedMine,
+      templatesUpdated: templatesUpdated[i],
+      optedOut: optedOut.filter((w) => batch.messageOwner.get(w) === i).length,
+      threadIds: [...touched].sort(),
+      unknownPhoneNumberIds: own.unknownPhoneNumberIds,
+      notes: notesOf[i],
+    };
+  });
+  return { summaries, effects };
+}
+
+/**
+ * Threads whose new inbound messages can change what the engine computed
+ * before: those whose contact (in that account) has an outbound message sent,
+ * delivered, read or failed at or after the earliest new inbound one. A
+ * customer message later than every outbound event changes no billing
+ * conversation, verdict or FEP (see `inboundChangesBilling`), only the CSW,
+ * which the thread update has already moved. Usually none: a customer writing
+ * now is later than everything we sent.
+ */
+async function threadsNeedingEngine(
+  tx: Tx,
+  inserted: readonly InsertedMessage[],
+  inboxRows: readonly { id: string; wabaId: string }[],
+): Promise<string[]> {
+  if (inserted.length === 0) return [];
+  const wabaOf = new Map(inboxRows.map((i) => [i.id, i.wabaId]));
+  const earliest = new Map<string, { thread_id: string; contact_id: string; waba_id: string; at: Date }>();
+  for (const m of inserted) {
+    const e = earliest.get(m.threadId);
+    if (!e)
+      earliest.set(m.threadId, {
+        thread_id: m.threadId,
+        contact_id: m.contactId,
+        waba_id: wabaOf.get(m.planned.inboxId)!,
+        at: m.planned.at,
+      });
+    else if (m.planned.at < e.at) e.at = m.planned.at;
+  }
+  const rows = await tx.execute<{ thread_id: string }>(sql`
+    select v.thread_id from jsonb_to_recordset(${JSON.stringify([...earliest.values()])}::jsonb)
+      as v(thread_id uuid, contact_id uuid, waba_id text, at timestamptz)
+     where exists (
+       select 1 from ${inboxes} i
+         join ${threads} t on t.inbox_id = i.id and t.contact_id = v.contact_id
+         join ${messages} m on m.thread_id = t.id
+        where i.waba_id = v.waba_id and m.direction = 'outbound'
+          and greatest(m.at, m.delivered_at, m.read_at, m.failed_at) >= v.at)`);
+  return rows.map((r) => r.thread_id);
 }
 
 // ---------------------------------------------------------------- inbound messages
 
-type InsertedMessage = { id: string; wamid: string; threadId: string; planned: PlannedMessage };
+type InsertedMessage = {
+  id: string;
+  wamid: string;
+  threadId: string;
+  contactId: string;
+  planned: PlannedMessage;
+};
 
 const CHUNK = 500; // rows per multi-row insert: far below PostgreSQL's 65,535 parameters
 
+/** Contacts, threads and inbound messages; returns the messages really inserted and the wamids that opted out. */
 async function storeInboundMessages(
   tx: Tx,
   plan: IngestPlan,
-  effects: IngestEffects,
-  summary: IngestSummary,
-): Promise<InsertedMessage[]> {
-  if (plan.messages.length === 0 && plan.statuses.length === 0) return [];
+): Promise<{ inserted: InsertedMessage[]; optedOut: string[] }> {
+  const none = { inserted: [], optedOut: [] };
+  if (plan.messages.length === 0 && plan.statuses.length === 0) return none;
 
   // 1. Contacts, sorted by wa_id: the upsert row-locks them, so parallel bodies queue here in one order.
   const waIds = [...plan.contacts.keys()].sort();
@@ -304,24 +320,41 @@ async function storeInboundMessages(
   const pairList = [...pairs.values()].sort((a, b) =>
     a.inboxId === b.inboxId ? a.contactId.localeCompare(b.contactId) : a.inboxId.localeCompare(b.inboxId),
   );
+  const threadByPair = new Map<string, string>();
   if (pairList.length) {
-    await tx
-      .insert(threads)
-      .values(pairList.map((p) => ({ inboxId: p.inboxId, contactId: p.contactId, lastMessageAt: p.firstAt })))
-      .onConflictDoNothing({ target: [threads.inboxId, threads.contactId] });
-  }
-  const threadRows = pairList.length
-    ? await tx
+    // Insert the new ones and read every pair's id back in one statement (the select sees the
+    // rows that existed before it; the insert's RETURNING, the ones it created).
+    const pairsJson = JSON.stringify(
+      pairList.map((p) => ({ inbox_id: p.inboxId, contact_id: p.contactId, at: p.firstAt })),
+    );
+    const rows = await tx.execute<{ id: string; inbox_id: string; contact_id: string }>(sql`
+      with v as (
+        select * from jsonb_to_recordset(${pairsJson}::jsonb) as v(inbox_id uuid, contact_id uuid, at timestamptz)),
+      created as (
+        insert into ${threads} (inbox_id, contact_id, last_message_at)
+        select inbox_id, contact_id, at from v
+        on conflict (inbox_id, contact_id) do nothing
+        returning id, inbox_id, contact_id)
+      select id, inbox_id, contact_id from created
+      union all
+      select t.id, t.inbox_id, t.contact_id from ${threads} t join v using (inbox_id, contact_id)`);
+    for (const t of rows) threadByPair.set(`${t.inbox_id}|${t.contact_id}`, t.id);
+    // A thread another transaction created after this statement's snapshot was neither inserted
+    // nor seen above (the insert waited for it, then skipped it): read it now.
+    const missing = pairList.filter((p) => !threadByPair.has(`${p.inboxId}|${p.contactId}`));
+    if (missing.length) {
+      const late = await tx
         .select({ id: threads.id, inboxId: threads.inboxId, contactId: threads.contactId })
         .from(threads)
         .where(
           and(
-            inArray(threads.inboxId, [...new Set(pairList.map((p) => p.inboxId))]),
-            inArray(threads.contactId, [...new Set(pairList.map((p) => p.contactId))]),
+            inArray(threads.inboxId, [...new Set(missing.map((p) => p.inboxId))]),
+            inArray(threads.contactId, [...new Set(missing.map((p) => p.contactId))]),
           ),
-        )
-    : [];
-  const threadByPair = new Map(threadRows.map((t) => [`${t.inboxId}|${t.contactId}`, t.id]));
+        );
+      for (const t of late) threadByPair.set(`${t.inboxId}|${t.contactId}`, t.id);
+    }
+  }
 
   // 3. Lock every thread this body may change — inbound threads and the threads of messages
   //    named by statuses — in one statement, in id order.
@@ -332,9 +365,7 @@ async function storeInboundMessages(
         .from(messages)
         .where(inArray(messages.wamid, statusWamids))
     : [];
-  const lockIds = [
-    ...new Set([...threadRows.map((t) => t.id), ...statusThreads.map((s) => s.threadId)]),
-  ].sort();
+  const lockIds = [...new Set([...threadByPair.values(), ...statusThreads.map((s) => s.threadId)])].sort();
   if (lockIds.length) {
     await tx
       .select({ id: threads.id })
@@ -343,7 +374,7 @@ async function storeInboundMessages(
       .orderBy(asc(threads.id))
       .for("update");
   }
-  if (plan.messages.length === 0) return [];
+  if (plan.messages.length === 0) return none;
 
   // 4. Messages: insert … on conflict (wamid) do nothing — only rows really inserted move counters.
   const planned = [...plan.messages].sort((a, b) => (a.wamid < b.wamid ? -1 : a.wamid > b.wamid ? 1 : 0));
@@ -369,95 +400,105 @@ async function storeInboundMessages(
       )
       .onConflictDoNothing({ target: messages.wamid })
       .returning({ id: messages.id, wamid: messages.wamid, threadId: messages.threadId });
-    for (const r of rows)
-      inserted.push({ id: r.id, wamid: r.wamid!, threadId: r.threadId, planned: byWamid.get(r.wamid!)! });
-  }
-  summary.messagesStored = inserted.length;
-  summary.messagesDuplicate = planned.length - inserted.length;
-  if (summary.messagesDuplicate > 0) log.info("webhook.duplicates", { count: summary.messagesDuplicate });
-
-  // 5. Thread bookkeeping per thread, from the inserted messages only.
-  const byThread = new Map<string, InsertedMessage[]>();
-  for (const m of inserted) byThread.set(m.threadId, [...(byThread.get(m.threadId) ?? []), m]);
-  for (const [threadId, list] of [...byThread.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    await updateThreadForInbound(tx, threadId, list);
-    for (const m of list) effects.newMessages.push({ threadId, inboxId: m.planned.inboxId, messageId: m.id });
+    for (const r of rows) {
+      const m = byWamid.get(r.wamid!)!;
+      inserted.push({
+        id: r.id,
+        wamid: r.wamid!,
+        threadId: r.threadId,
+        contactId: contactIds.get(m.waId)!,
+        planned: m,
+      });
+    }
   }
 
-  summary.optedOut = await applyOptOuts(tx, inserted, contactIds);
-  return inserted;
+  // 5. Thread bookkeeping, from the inserted messages only.
+  await updateThreadsForInbound(tx, inserted);
+  return { inserted, optedOut: await applyOptOuts(tx, inserted) };
 }
 
 /**
- * The thread after new inbound messages: the CSW runs from the customer's latest
- * message timestamp (never moved back), preview follows the latest message
- * overall, unread grows by the number inserted, resolved/snoozed threads reopen,
- * and a Click-to-WhatsApp referral is remembered with its message time.
+ * Every thread after its new inbound messages, in one statement: the CSW runs
+ * from the customer's latest message timestamp (never moved back) and its expiry
+ * is stored with it, preview follows the latest message overall, unread grows
+ * by the number inserted, resolved/snoozed threads reopen, and a
+ * Click-to-WhatsApp referral is remembered with its message time.
  */
-async function updateThreadForInbound(tx: Tx, threadId: string, list: InsertedMessage[]) {
-  const latest = list.reduce((a, b) => (b.planned.at >= a.planned.at ? b : a));
-  const at = latest.planned.at;
-  const withReferral = list.filter((m) => m.planned.referral);
-  const ref = withReferral.length
-    ? withReferral.reduce((a, b) => (b.planned.at >= a.planned.at ? b : a))
-    : null;
-  const refAt = ref ? sql`${ref.planned.at.toISOString()}::timestamptz` : null;
-  const reopen = sql`${threads.status} in ('resolved', 'snoozed')`;
-  // Raw sql params are not mapped by drizzle: postgres.js needs timestamps as text.
-  const atSql = sql`${at.toISOString()}::timestamptz`;
-  await tx
-    .update(threads)
-    .set({
-      lastInboundAt: sql`greatest(${threads.lastInboundAt}, ${atSql})`,
-      lastMessageAt: sql`greatest(${threads.lastMessageAt}, ${atSql})`,
-      lastMessagePreview: sql`case when ${atSql} >= ${threads.lastMessageAt} then ${previewOf(latest.planned.body)} else ${threads.lastMessagePreview} end`,
-      unreadCount: sql`${threads.unreadCount} + ${list.length}`,
-      status: sql`case when ${reopen} then 'open'::thread_status else ${threads.status} end`,
-      snoozedUntil: sql`case when ${reopen} then null else ${threads.snoozedUntil} end`,
-      ...(ref
-        ? {
-            referral: sql`case when ${threads.referralAt} is null or ${threads.referralAt} <= ${refAt} then ${JSON.stringify(ref.planned.referral)}::jsonb else ${threads.referral} end`,
-            referralAt: sql`greatest(${threads.referralAt}, ${refAt})`,
-          }
-        : {}),
-      updatedAt: sql`now()`,
-    })
-    .where(eq(threads.id, threadId));
+async function updateThreadsForInbound(tx: Tx, inserted: readonly InsertedMessage[]) {
+  if (inserted.length === 0) return;
+  const byThread = new Map<string, InsertedMessage[]>();
+  for (const m of inserted) {
+    const list = byThread.get(m.threadId);
+    if (list) list.push(m);
+    else byThread.set(m.threadId, [m]);
+  }
+  const latestOf = (list: InsertedMessage[]) => list.reduce((a, b) => (b.planned.at >= a.planned.at ? b : a));
+  const rows = [...byThread.entries()].map(([id, list]) => {
+    const latest = latestOf(list);
+    const withReferral = list.filter((m) => m.planned.referral);
+    const ref = withReferral.length ? latestOf(withReferral) : null;
+    return {
+      id,
+      at: latest.planned.at,
+      preview: previewOf(latest.planned.body),
+      n: list.length,
+      referral: ref?.planned.referral ?? null,
+      ref_at: ref?.planned.at ?? null,
+    };
+  });
+  const reopen = sql`t.status in ('resolved', 'snoozed')`;
+  await tx.execute(sql`
+    update ${threads} t set
+      last_inbound_at = greatest(t.last_inbound_at, v.at),
+      csw_expires_at = greatest(t.last_inbound_at, v.at) + make_interval(secs => ${CSW_MS / 1000}),
+      last_message_at = greatest(t.last_message_at, v.at),
+      last_message_preview = case when v.at >= t.last_message_at then v.preview else t.last_message_preview end,
+      unread_count = t.unread_count + v.n,
+      status = case when ${reopen} then 'open'::thread_status else t.status end,
+      snoozed_until = case when ${reopen} then null else t.snoozed_until end,
+      referral = case when v.ref_at is not null and (t.referral_at is null or t.referral_at <= v.ref_at)
+                      then v.referral else t.referral end,
+      referral_at = case when v.ref_at is null then t.referral_at else greatest(t.referral_at, v.ref_at) end,
+      updated_at = now()
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      as v(id uuid, at timestamptz, preview text, n int, referral jsonb, ref_at timestamptz)
+    where t.id = v.id`);
 }
 
-/** Marketing opt-out: an inbound text (or quick-reply tap) equal to a stop word. */
-async function applyOptOuts(
-  tx: Tx,
-  inserted: InsertedMessage[],
-  contactIds: Map<string, string>,
-): Promise<number> {
+/** Marketing opt-out: an inbound text (or quick-reply tap) equal to a stop word. Returns their wamids. */
+async function applyOptOuts(tx: Tx, inserted: readonly InsertedMessage[]): Promise<string[]> {
   const candidates = inserted.filter((m) => m.planned.optOutCandidate);
-  if (candidates.length === 0) return 0;
+  if (candidates.length === 0) return [];
   const [settings] = await tx
     .select({ stopWords: workspaceSettings.stopWords })
     .from(workspaceSettings)
     .limit(1);
   const stopWords = settings?.stopWords ?? DEFAULT_STOP_WORDS;
-  let n = 0;
+  const out: string[] = [];
   for (const m of candidates) {
     if (!isStopWord(m.planned.optOutCandidate, stopWords)) continue;
     const rows = await tx
       .update(contacts)
       .set({ optedOutMarketing: true, optedOutAt: m.planned.at })
-      .where(and(eq(contacts.id, contactIds.get(m.planned.waId)!), eq(contacts.optedOutMarketing, false)))
+      .where(and(eq(contacts.id, m.contactId), eq(contacts.optedOutMarketing, false)))
       .returning({ id: contacts.id });
     if (rows.length) {
-      n++;
+      out.push(m.wamid);
       log.info("contact.opted_out", { contactId: rows[0].id, via: "stop_word" });
     }
   }
-  return n;
+  return out;
 }
 
 // ---------------------------------------------------------------- statuses
 
-async function storeStatuses(tx: Tx, plan: IngestPlan, summary: IngestSummary): Promise<AppliedStatus[]> {
-  if (plan.statuses.length === 0) return [];
+/** Records statuses and applies them; returns the statusKeys newly recorded and what was applied. */
+async function storeStatuses(
+  tx: Tx,
+  plan: IngestPlan,
+): Promise<{ fresh: Set<string>; applied: AppliedStatus[] }> {
+  const fresh = new Set<string>();
+  if (plan.statuses.length === 0) return { fresh, applied: [] };
   const sorted = [...plan.statuses].sort((a, b) =>
     a.wamid === b.wamid ? a.status.localeCompare(b.status) : a.wamid < b.wamid ? -1 : 1,
   );
@@ -466,7 +507,6 @@ async function storeStatuses(tx: Tx, plan: IngestPlan, summary: IngestSummary): 
     tx,
     sorted.map((s) => s.wamid),
   );
-  const fresh: string[] = [];
   for (let i = 0; i < sorted.length; i += CHUNK) {
     const rows = await tx
       .insert(messageStatuses)
@@ -479,31 +519,23 @@ async function storeStatuses(tx: Tx, plan: IngestPlan, summary: IngestSummary): 
         })),
       )
       .onConflictDoNothing({ target: [messageStatuses.wamid, messageStatuses.status] })
-      .returning({ wamid: messageStatuses.wamid });
-    for (const r of rows) fresh.push(r.wamid);
+      .returning({ wamid: messageStatuses.wamid, status: messageStatuses.status });
+    for (const r of rows) fresh.add(statusKey(r.wamid, r.status));
   }
-  summary.statusesStored = fresh.length;
-  if (fresh.length === 0) return [];
-  const applied = await applyStatusesForWamids(tx, fresh);
-  const appliedWamids = new Set(applied.map((a) => a.wamid));
-  summary.statusesApplied = fresh.filter((w) => appliedWamids.has(w)).length;
-  summary.statusesPending = fresh.length - summary.statusesApplied;
+  if (fresh.size === 0) return { fresh, applied: [] };
+  const applied = await applyStatusesForWamids(
+    tx,
+    sorted.filter((s) => fresh.has(statusKey(s.wamid, s.status))).map((s) => s.wamid),
+  );
   for (const a of applied) {
     if (a.changed && a.status === "failed") {
       log.warn("message.failed", { messageId: a.messageId, errorCode: a.errorCode, errorText: a.errorText });
     }
   }
-  return applied;
+  return { fresh, applied };
 }
 
 // ---------------------------------------------------------------- helpers
-
-/** Constant-time comparison of two secrets of any length (hashing equalises lengths). */
-function sameSecret(a: string, b: string): boolean {
-  const ha = crypto.createHash("sha256").update(a).digest();
-  const hb = crypto.createHash("sha256").update(b).digest();
-  return crypto.timingSafeEqual(ha, hb);
-}
 
 /**
  * PostgreSQL text and jsonb cannot hold U+0000 nor a lone UTF-16 surrogate
@@ -529,24 +561,3 @@ export function sanitizeForPostgres<T>(value: T, depth = 0): T {
 }
 
 const MAX_JSON_DEPTH = 200;
-
-const RETRYABLE = new Set(["40P01", "40001"]); // deadlock_detected, serialization_failure
-
-function pgCode(err: unknown): string | undefined {
-  const e = err as { code?: string; cause?: { code?: string } } | null;
-  return e?.code ?? e?.cause?.code;
-}
-
-/** Runs a transaction, retrying a few times if PostgreSQL aborted it to break a deadlock. */
-async function withTxRetry<T>(run: () => Promise<T>, attempts = 4): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (err) {
-      const code = pgCode(err);
-      if (attempt >= attempts || !code || !RETRYABLE.has(code)) throw err;
-      log.warn("webhook.tx_retry", { attempt, code });
-      await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
-    }
-  }
-}

@@ -10,8 +10,8 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { contacts, inboxes, messages, templates, threads } from "../../db/schema";
 import { resetEnvCache } from "../../lib/env";
-import { handleWebhookPost } from "../../lib/services/ingest-webhook";
 import { drainOutbox } from "../../lib/services/outbox";
+import { handleWebhookPost } from "../../lib/services/webhook-endpoint";
 import { type RunningSimulator, startSimulator } from "../../simulator/app";
 
 export const APP_SECRET = "test-app-secret";

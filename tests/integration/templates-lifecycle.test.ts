@@ -15,7 +15,6 @@ import type { Role } from "../../lib/domain";
 import { resetEnvCache } from "../../lib/env";
 import type { AppError } from "../../lib/errors";
 import type { Actor } from "../../lib/services/access";
-import { handleWebhookPost } from "../../lib/services/ingest-webhook";
 import {
   applyTemplateStatusUpdate,
   createTemplate,
@@ -27,6 +26,7 @@ import {
   setTemplateVisibility,
   syncTemplates,
 } from "../../lib/services/templates";
+import { handleWebhookPost } from "../../lib/services/webhook-endpoint";
 import { emptyDraft, type TemplateDraft } from "../../lib/templates/draft";
 import { runTemplateSyncOnce, TEMPLATE_SYNC_LOCK_KEY } from "../../lib/workers/template-sync";
 import { type RunningSimulator, startSimulator } from "../../simulator/app";

@@ -195,4 +195,38 @@ describe("engine properties", () => {
       { numRuns: 200 },
     );
   });
+
+  // Webhook ingestion relies on this to skip the engine for most customer messages
+  // (lib/services/ingest-webhook.ts, threadsNeedingEngine): only the CSW moves.
+  it("a customer message later than every outbound event changes nothing but the CSW", () => {
+    fc.assert(
+      fc.property(historyArb, fc.integer({ min: 1, max: 40 }), fc.boolean(), (events, gap, referral) => {
+        const outboundTimes = events.filter((e) => e.type !== "inbound").map((e) => e.at);
+        const after = Math.max(0, ...outboundTimes) + gap * STEP;
+        const withInbound: EngineEvent[] = [
+          ...events,
+          { type: "inbound", at: after, id: "late", referral: referral ? { source_type: "ad" } : undefined },
+        ];
+        const before = computeContactState(events, NOW);
+        const now = computeContactState(withInbound, NOW);
+        expect(now.conversations).toEqual(before.conversations);
+        expect(now.messages).toEqual(before.messages);
+        expect(now.rejected).toEqual(before.rejected);
+        expect(now.pending).toEqual(before.pending);
+        expect(now.failed).toEqual(before.failed);
+        expect(now.fep).toEqual(before.fep);
+        expect(now.lastInboundAt).toBe(Math.max(after, before.lastInboundAt ?? after));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("but one at the instant of an outbound event can change its verdict", () => {
+    // A free-form reply sent when the customer writes at the same instant is inside the CSW.
+    const events: EngineEvent[] = [{ type: "outbound", at: 10 * H, id: "o", kind: "text" }];
+    const alone = computeContactState(events, NOW);
+    const answered = computeContactState([...events, { type: "inbound", at: 10 * H, id: "i" }], NOW);
+    expect(alone.rejected).toEqual(["o"]);
+    expect(answered.rejected).toEqual([]);
+  });
 });

@@ -17,7 +17,7 @@ import { env } from "../../../lib/env";
 import { log } from "../../../lib/logger";
 import { attachRealtime } from "../../../lib/realtime/server";
 import { readBodyLimited, toResponse, WEBHOOK_MAX_BYTES } from "../../../lib/services/ingest-http";
-import { handleWebhookPost } from "../../../lib/services/ingest-webhook";
+import { handleWebhookPost } from "../../../lib/services/webhook-endpoint";
 import { SIGNATURE_HEADER } from "../../../lib/whatsapp/signature";
 import { startWorkers } from "../../../lib/workers/start-workers";
 

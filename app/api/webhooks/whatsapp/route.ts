@@ -1,6 +1,6 @@
 import { log } from "@/lib/logger";
 import { readBodyLimited, toResponse, WEBHOOK_MAX_BYTES } from "@/lib/services/ingest-http";
-import { handleWebhookPost, handleWebhookVerify } from "@/lib/services/ingest-webhook";
+import { handleWebhookPost, handleWebhookVerify } from "@/lib/services/webhook-endpoint";
 import { SIGNATURE_HEADER } from "@/lib/whatsapp/signature";
 
 // Raw bytes and node:crypto are needed for the signature; never cache a webhook.
