@@ -17,11 +17,70 @@ import { type ClientToServerEvents, rooms, type ServerToClientEvents } from "./e
 import { startWindowAnnouncer } from "./window-announcer";
 
 type SocketUser = { id: string; role: Role; name: string };
-type SocketData = { user: SocketUser; threads: Map<string, string> };
-type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+/**
+ * Per-socket state, plain objects so it survives serialisation if another
+ * instance ever reads it (RemoteSocket.data). `viewing`: threadId → inboxId of
+ * the threads this socket has open; `typingUntil`: threadId → epoch ms until
+ * which its "typing" flag holds.
+ */
+type SocketData = {
+  user: SocketUser;
+  viewing: Record<string, string>;
+  typingUntil: Record<string, number>;
+};
+
+type OnlineUser = { userId: string; name: string };
+type Viewer = { userId: string; name: string; typing: boolean };
+/** What one instance is asked about its own sockets. */
+type CollectQuery = { presence: boolean; threadIds: string[] };
+/** One instance's answer: its online users (if asked) and the viewers of each asked thread. */
+type CollectAnswer = { online: OnlineUser[]; viewers: Record<string, Viewer[]> };
+/** A change on one instance: presence, and/or the viewers of these threads ([threadId, inboxId]). */
+type Change = { presence: boolean; threads: [string, string][] };
+
+/** Between instances, through the adapter (serverSideEmit): never seen by browsers. */
+type InterServerEvents = {
+  "realtime:changed": (c: Change) => void;
+  "realtime:collect": (q: CollectQuery, ack: (a: CollectAnswer) => void) => void;
+};
+
+type AppServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /** A stale "typing" flag clears itself after this long without a new keystroke event (ms). */
 const TYPING_TTL_MS = 6_000;
+/** Changes within this window are recomputed together (ms). */
+const RECOMPUTE_DEBOUNCE_MS = 100;
+/** After a failed cluster-wide collect (an instance not answering), try again this much later (ms). */
+const RECOMPUTE_RETRY_MS = 1_000;
+/**
+ * Every instance re-checks presence and open viewer lists this often (ms), so
+ * the sockets of an instance that died without a goodbye drop out once the
+ * adapter's heartbeat (10 s) has given up on it.
+ */
+const PRESENCE_SWEEP_MS = 10_000;
+
+/** Online users from every instance's answer: one entry per user, sorted by name. */
+export function mergeOnline(answers: { online: OnlineUser[] }[]): OnlineUser[] {
+  const byUser = new Map<string, OnlineUser>();
+  for (const a of answers) for (const u of a.online) byUser.set(u.userId, u);
+  return [...byUser.values()].sort(
+    (x, y) => x.name.localeCompare(y.name) || x.userId.localeCompare(y.userId),
+  );
+}
+
+/** A thread's viewers from every instance's answer: one entry per user (typing in any tab), sorted by name. */
+export function mergeViewers(answers: { viewers: Record<string, Viewer[]> }[], threadId: string): Viewer[] {
+  const byUser = new Map<string, Viewer>();
+  for (const a of answers)
+    for (const v of a.viewers[threadId] ?? []) {
+      const prev = byUser.get(v.userId);
+      byUser.set(v.userId, { ...v, typing: v.typing || Boolean(prev?.typing) });
+    }
+  return [...byUser.values()].sort(
+    (x, y) => x.name.localeCompare(y.name) || x.userId.localeCompare(y.userId),
+  );
+}
 
 /** Cookie header → map of name → value (values URI-decoded, as browsers send them). */
 export function parseCookies(header: string | undefined): Map<string, string> {
@@ -80,19 +139,26 @@ export async function userFromHandshake(cookieHeader: string | undefined): Promi
  * supervisors and admins), its user room, and — after an access check — the
  * rooms of the threads it opens. Tracks presence and who is viewing or typing
  * on each thread, and starts the window-expiry announcer.
+ *
+ * Presence and viewers are cluster-wide: each instance knows only its own
+ * sockets (their rooms and `socket.data`), so on a change it tells the others
+ * (`serverSideEmit("realtime:changed")`), and every instance then asks all the
+ * others for their part (`serverSideEmitWithAck("realtime:collect")`), merges
+ * the answers and emits the result to its own sockets only (`io.local`). Each
+ * instance's last emit therefore follows the last change it heard of, whatever
+ * order the instances' messages cross in.
  */
 export async function attachRealtime(
   httpServer: http.Server,
   opts: { windowScanMs?: number } = {},
 ): Promise<IoServer> {
-  const io: IoServer = new Server<
-    ClientToServerEvents,
-    ServerToClientEvents,
-    Record<string, never>,
-    SocketData
-  >(httpServer, { serveClient: false, pingInterval: 20_000, pingTimeout: 20_000 });
+  const io: AppServer = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(
+    httpServer,
+    { serveClient: false, pingInterval: 20_000, pingTimeout: 20_000 },
+  );
   // With the adapter, `io.to(room).emit` reaches agents on every instance (see adapter.ts).
   const endAdapter = env().REALTIME_ADAPTER === "postgres" ? attachPostgresAdapter(io, databaseUrl()) : null;
+  const shared = endAdapter !== null;
   setIo(io);
 
   io.use(async (socket, next) => {
@@ -102,63 +168,175 @@ export async function attachRealtime(
       return next(new Error("unauthorized"));
     }
     socket.data.user = user;
-    socket.data.threads = new Map();
+    socket.data.viewing = {};
+    socket.data.typingUntil = {};
     next();
   });
 
-  // userId → name and how many sockets (tabs) they have open on this instance.
-  const online = new Map<string, { name: string; sockets: number }>();
-  // threadId → socketId → who is looking, and whether they are typing.
-  const viewers = new Map<
-    string,
-    Map<string, { userId: string; name: string; typing: boolean; until: number }>
-  >();
-
-  const broadcastPresence = () =>
-    io.emit("presence:update", {
-      online: [...online.entries()].map(([userId, v]) => ({ userId, name: v.name })),
-    });
-
-  function broadcastViewers(threadId: string, inboxId: string) {
+  /** This instance's part of the answer, from its own sockets' rooms and data. */
+  function localAnswer(q: CollectQuery): CollectAnswer {
+    const nsp = io.of("/");
     const now = Date.now();
-    const byUser = new Map<string, { userId: string; name: string; typing: boolean }>();
-    for (const v of viewers.get(threadId)?.values() ?? []) {
-      const prev = byUser.get(v.userId);
-      const typing = v.typing && v.until > now;
-      byUser.set(v.userId, { userId: v.userId, name: v.name, typing: typing || Boolean(prev?.typing) });
+    const online: OnlineUser[] = [];
+    // A socket counts once it has joined its rooms (the user room is the last one it gets).
+    if (q.presence)
+      for (const s of nsp.sockets.values())
+        if (s.rooms.has(rooms.user(s.data.user.id)))
+          online.push({ userId: s.data.user.id, name: s.data.user.name });
+    const viewers: Record<string, Viewer[]> = {};
+    for (const threadId of q.threadIds) {
+      viewers[threadId] = [];
+      for (const id of nsp.adapter.rooms.get(rooms.thread(threadId)) ?? []) {
+        const s = nsp.sockets.get(id);
+        if (!s) continue;
+        const typing = (s.data.typingUntil[threadId] ?? 0) > now;
+        viewers[threadId].push({ userId: s.data.user.id, name: s.data.user.name, typing });
+      }
     }
-    io.to([rooms.inbox(inboxId), rooms.thread(threadId)]).emit("thread:viewers", {
-      threadId,
-      viewers: [...byUser.values()],
-    });
+    return { online: mergeOnline([{ online }]), viewers };
   }
+
+  /** Every instance's answer; rejects if one does not answer in time (the adapter's 5 s). */
+  async function collect(q: CollectQuery): Promise<CollectAnswer[]> {
+    const mine = localAnswer(q);
+    if (!shared) return [mine];
+    const theirs = await io.serverSideEmitWithAck("realtime:collect", q);
+    return [mine, ...theirs];
+  }
+
+  io.on("realtime:collect", (q, ack) => {
+    const threadIds = Array.isArray(q?.threadIds) ? q.threadIds.filter((t) => typeof t === "string") : [];
+    ack(localAnswer({ presence: Boolean(q?.presence), threadIds }));
+  });
+
+  // What to recompute next. "always" (after a change): emit even if unchanged, so sockets that just
+  // joined get the list; "check" (sweep): emit only what differs from what this instance last sent.
+  let presenceDue: "none" | "check" | "always" = "none";
+  let threadsDue = new Map<string, { inboxId: string; always: boolean }>();
+  // What this instance last emitted to its own sockets; threads leave the map once nobody views them.
+  let sentPresence: string | null = null;
+  const sentViewers = new Map<string, { inboxId: string; json: string }>();
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let closed = false;
+
+  function due(
+    presence: typeof presenceDue,
+    threads: Iterable<[string, { inboxId: string; always: boolean }]>,
+  ) {
+    const rank = { none: 0, check: 1, always: 2 } as const;
+    if (rank[presence] > rank[presenceDue]) presenceDue = presence;
+    for (const [threadId, d] of threads) {
+      const prev = threadsDue.get(threadId);
+      threadsDue.set(threadId, { inboxId: d.inboxId, always: d.always || Boolean(prev?.always) });
+    }
+  }
+
+  function schedule(delayMs: number) {
+    if (timer || running || closed) return;
+    timer = setTimeout(() => void recompute(), delayMs);
+    timer.unref();
+  }
+
+  function noteChange(c: Change) {
+    due(
+      c.presence ? "always" : "none",
+      c.threads.map(([threadId, inboxId]) => [threadId, { inboxId, always: true }]),
+    );
+    schedule(RECOMPUTE_DEBOUNCE_MS);
+  }
+
+  /** A change on this instance: recompute here and tell the others to do the same. */
+  function changed(c: Change) {
+    noteChange(c);
+    if (shared) io.serverSideEmit("realtime:changed", c);
+  }
+
+  io.on("realtime:changed", (c) => {
+    if (!c || typeof c !== "object") return;
+    const threads = Array.isArray(c.threads)
+      ? c.threads.filter(
+          (t): t is [string, string] => Array.isArray(t) && t.every((x) => typeof x === "string"),
+        )
+      : [];
+    noteChange({ presence: Boolean(c.presence), threads });
+  });
+
+  function publishPresence(online: OnlineUser[], always: boolean) {
+    const json = JSON.stringify(online);
+    if (!always && json === sentPresence) return;
+    sentPresence = json;
+    io.local.emit("presence:update", { online });
+  }
+
+  function publishViewers(threadId: string, inboxId: string, viewers: Viewer[], always: boolean) {
+    const json = JSON.stringify(viewers);
+    if (!always && json === sentViewers.get(threadId)?.json) return;
+    if (viewers.length) sentViewers.set(threadId, { inboxId, json });
+    else sentViewers.delete(threadId);
+    io.local.to([rooms.inbox(inboxId), rooms.thread(threadId)]).emit("thread:viewers", { threadId, viewers });
+  }
+
+  /** One cluster-wide collect for everything due, then emits to this instance's sockets. */
+  async function recompute() {
+    timer = undefined;
+    if (closed) return;
+    running = true;
+    const presence = presenceDue;
+    const threads = threadsDue;
+    presenceDue = "none";
+    threadsDue = new Map();
+    let failed = false;
+    try {
+      const answers = await collect({ presence: presence !== "none", threadIds: [...threads.keys()] });
+      if (closed) return;
+      if (presence !== "none") publishPresence(mergeOnline(answers), presence === "always");
+      for (const [threadId, d] of threads)
+        publishViewers(threadId, d.inboxId, mergeViewers(answers, threadId), d.always);
+    } catch (err) {
+      // An instance that died is still counted until the adapter's heartbeat gives up on it.
+      log.warn("realtime.presence_collect_failed", { error: String(err) });
+      failed = true;
+      due(presence, threads);
+    } finally {
+      running = false;
+      if (presenceDue !== "none" || threadsDue.size > 0)
+        schedule(failed ? RECOMPUTE_RETRY_MS : RECOMPUTE_DEBOUNCE_MS);
+    }
+  }
+
+  const sweep = shared
+    ? setInterval(() => {
+        due(
+          "check",
+          [...sentViewers].map(([threadId, v]) => [threadId, { inboxId: v.inboxId, always: false }]),
+        );
+        schedule(0);
+      }, PRESENCE_SWEEP_MS)
+    : undefined;
+  sweep?.unref();
 
   function leave(socket: AppSocket, threadId: string) {
-    const inboxId = socket.data.threads.get(threadId);
+    const inboxId = socket.data.viewing[threadId];
     if (!inboxId) return;
-    socket.data.threads.delete(threadId);
+    delete socket.data.viewing[threadId];
+    delete socket.data.typingUntil[threadId];
     void socket.leave(rooms.thread(threadId));
-    const map = viewers.get(threadId);
-    map?.delete(socket.id);
-    if (map && map.size === 0) viewers.delete(threadId);
-    broadcastViewers(threadId, inboxId);
+    changed({ presence: false, threads: [[threadId, inboxId]] });
   }
 
-  io.on("connection", async (raw) => {
-    const socket = raw as AppSocket;
+  io.on("connection", async (socket) => {
     const user = socket.data.user;
     try {
       const inboxIds = await accessibleInboxIds(getDb(), user);
-      await socket.join([rooms.user(user.id), rooms.role(user.role), ...inboxIds.map(rooms.inbox)]);
+      // The user room last: localAnswer counts a socket as online once it is in it.
+      await socket.join([rooms.role(user.role), ...inboxIds.map(rooms.inbox), rooms.user(user.id)]);
     } catch (err) {
       log.error("realtime.join_failed", { userId: user.id, error: String(err) });
       socket.disconnect(true);
       return;
     }
-    const entry = online.get(user.id) ?? { name: user.name, sockets: 0 };
-    entry.sockets += 1;
-    online.set(user.id, entry);
-    broadcastPresence();
+    changed({ presence: true, threads: [] });
 
     socket.on("thread:join", async (threadId, ack) => {
       try {
@@ -171,12 +349,10 @@ export async function attachRealtime(
           log.warn("realtime.thread_join_denied", { userId: user.id, threadId });
           return ack?.(false);
         }
+        if (!socket.connected) return ack?.(false);
         await socket.join(rooms.thread(threadId));
-        socket.data.threads.set(threadId, t.inboxId);
-        const map = viewers.get(threadId) ?? new Map();
-        map.set(socket.id, { userId: user.id, name: user.name, typing: false, until: 0 });
-        viewers.set(threadId, map);
-        broadcastViewers(threadId, t.inboxId);
+        socket.data.viewing[threadId] = t.inboxId;
+        changed({ presence: false, threads: [[threadId, t.inboxId]] });
         ack?.(true);
       } catch (err) {
         log.error("realtime.thread_join_failed", { threadId, error: String(err) });
@@ -190,39 +366,44 @@ export async function attachRealtime(
 
     socket.on("thread:typing", (e) => {
       if (!e || typeof e.threadId !== "string") return;
-      const inboxId = socket.data.threads.get(e.threadId);
-      const v = viewers.get(e.threadId)?.get(socket.id);
-      if (!inboxId || !v) return;
+      const threadId = e.threadId;
+      const inboxId = socket.data.viewing[threadId];
+      if (!inboxId) return;
+      const now = Date.now();
       const typing = Boolean(e.typing);
-      const changed = v.typing !== typing || (typing && v.until < Date.now());
-      v.typing = typing;
-      v.until = typing ? Date.now() + TYPING_TTL_MS : 0;
-      if (changed) broadcastViewers(e.threadId, inboxId);
+      const wasTyping = (socket.data.typingUntil[threadId] ?? 0) > now;
+      if (typing) socket.data.typingUntil[threadId] = now + TYPING_TTL_MS;
+      else delete socket.data.typingUntil[threadId];
+      if (typing !== wasTyping) changed({ presence: false, threads: [[threadId, inboxId]] });
       if (typing) {
         setTimeout(() => {
-          const cur = viewers.get(e.threadId)?.get(socket.id);
-          if (cur?.typing && cur.until <= Date.now()) {
-            cur.typing = false;
-            broadcastViewers(e.threadId, inboxId);
+          const until = socket.data.typingUntil[threadId];
+          if (until !== undefined && until <= Date.now() && socket.data.viewing[threadId]) {
+            delete socket.data.typingUntil[threadId];
+            changed({ presence: false, threads: [[threadId, inboxId]] });
           }
         }, TYPING_TTL_MS + 50).unref();
       }
     });
 
     socket.on("disconnect", () => {
-      for (const threadId of [...socket.data.threads.keys()]) leave(socket, threadId);
-      const cur = online.get(user.id);
-      if (cur) {
-        cur.sockets -= 1;
-        if (cur.sockets <= 0) online.delete(user.id);
-      }
-      broadcastPresence();
+      // Socket.IO has already taken the socket out of its rooms: a recompute no longer sees it.
+      const viewed = Object.entries(socket.data.viewing);
+      socket.data.viewing = {};
+      socket.data.typingUntil = {};
+      changed({ presence: true, threads: viewed });
     });
   });
 
   // Shared adapter: each expiry is claimed by one instance and broadcast; alone: emitted locally.
-  const announcer = startWindowAnnouncer(io, { shared: endAdapter !== null, intervalMs: opts.windowScanMs });
+  const announcer = startWindowAnnouncer(io, {
+    shared,
+    intervalMs: opts.windowScanMs,
+  });
   httpServer.on("close", () => {
+    closed = true;
+    clearTimeout(timer);
+    clearInterval(sweep);
     announcer.stop();
     void endAdapter?.();
   });
