@@ -109,6 +109,56 @@ function likePattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** Above this many matching rows (messages + contacts) a search walks the list instead (see below). */
+const SEARCH_HIT_CAP = 5000;
+
+/**
+ * The search filter of the thread list: the contact's name or number, or any message text
+ * (reactions aside), contains `q` — or null when nothing matches at all.
+ *
+ * From 3 characters on, the matches are looked up first in the pg_trgm indexes (migration 0006):
+ * at 2M messages a rare word, name or number is a few index pages instead of a scan of every
+ * body, and the page is then read among those few threads. One statement cannot do both this and
+ * the case of a common word: the planner either hashes every match (seconds when half the
+ * messages match) or walks the list probing each thread. So the look-up stops at
+ * SEARCH_HIT_CAP rows, and past that — matches are dense, so walking the list newest first finds a
+ * page of them quickly — the per-thread probe is used. Under 3 characters a trigram index
+ * cannot help; the probe is used too (fine when the string is common, which short strings
+ * mostly are; a rare 1–2 character string may read every thread in view).
+ */
+async function searchPredicate(db: DbOrTx, q: string): Promise<SQL | null> {
+  const pattern = likePattern(q);
+  const digits = q.replace(/\D/g, "");
+  const numberPattern = digits.length >= 3 ? `%${digits}%` : null;
+  if (q.length >= 3) {
+    // `type <> 'reaction'` is a literal so the partial index's predicate matches in any plan.
+    const hits = await db.execute<{ kind: "thread" | "contact"; id: string }>(sql`
+      select 'thread' as kind, ${messages.threadId} as id from ${messages}
+       where ${messages.type} <> 'reaction' and ${messages.body} ilike ${pattern}
+      union all
+      select 'contact', ${contacts.id} from ${contacts}
+       where ${contacts.profileName} ilike ${pattern}
+             ${numberPattern ? sql`or ${contacts.waId} like ${numberPattern}` : sql``}
+      limit ${SEARCH_HIT_CAP + 1}`);
+    if (hits.length <= SEARCH_HIT_CAP) {
+      const threadIds = [...new Set(hits.filter((h) => h.kind === "thread").map((h) => h.id))];
+      const contactIds = [...new Set(hits.filter((h) => h.kind === "contact").map((h) => h.id))];
+      // One array parameter each, not one parameter per id: up to 5,000 ids bind and plan faster.
+      return (
+        or(
+          threadIds.length ? sql`${threads.id} = any(${sql.param(threadIds)}::uuid[])` : undefined,
+          contactIds.length ? sql`${threads.contactId} = any(${sql.param(contactIds)}::uuid[])` : undefined,
+        ) ?? null
+      );
+    }
+  }
+  return or(
+    sql`${contacts.profileName} ilike ${pattern}`,
+    numberPattern ? sql`${contacts.waId} like ${numberPattern}` : undefined,
+    sql`exists (select 1 from ${messages} m where m.thread_id = ${threads.id} and m.type <> 'reaction' and m.body ilike ${pattern})`,
+  )!;
+}
+
 /**
  * The thread list `user` may see, newest activity first, one page at a time
  * (keyset pagination on (last_message_at, id), so page N costs what page 1 does).
@@ -137,15 +187,9 @@ export async function listThreads(
   if (f.status === "active") where.push(inArray(threads.status, ["open", "pending"]));
   else if (f.status !== "all") where.push(eq(threads.status, f.status));
   if (f.q) {
-    const pattern = likePattern(f.q);
-    const digits = f.q.replace(/\D/g, "");
-    where.push(
-      or(
-        sql`${contacts.profileName} ilike ${pattern}`,
-        digits.length >= 3 ? sql`${contacts.waId} like ${`%${digits}%`}` : undefined,
-        sql`exists (select 1 from ${messages} m where m.thread_id = ${threads.id} and m.type <> 'reaction' and m.body ilike ${pattern})`,
-      )!,
-    );
+    const search = await searchPredicate(db, f.q);
+    if (!search) return { threads: [], nextCursor: null };
+    where.push(search);
   }
   const cursor = decodeCursor(f.cursor);
   if (cursor) {

@@ -94,6 +94,52 @@ describe("thread list and access", () => {
     expect((await listThreads(db, outsider, { q: word })).threads).toHaveLength(0);
   });
 
+  it("search by message text never shows a thread of an inbox the agent cannot see", async () => {
+    const word = `invoice${rnd()}`;
+    const hidden = `Hidden ${rnd()}`;
+    await makeThread(db, other.id, { name: hidden, text: `Your ${word} is ready` });
+    expect((await listThreads(db, member, { q: word, status: "all" })).threads).toHaveLength(0);
+    expect(names(await listThreads(db, outsider, { q: word, status: "all" }))).toEqual([hidden]);
+    // Nor does a reaction's text count as a match.
+    const { thread } = await makeThread(db, inbox.id, { name: `Reacted ${rnd()}` });
+    await db.insert(messages).values({
+      threadId: thread.id,
+      direction: "inbound",
+      type: "reaction",
+      body: word,
+      status: "received",
+    });
+    expect((await listThreads(db, member, { q: word, status: "all" })).threads).toHaveLength(0);
+  });
+
+  it("1–2 character searches (no trigram index) match names and text, case-insensitively", async () => {
+    const mine = await makeInbox(db, [member]);
+    await makeThread(db, mine.id, { name: "Short Query", text: "Reply #ok to confirm" });
+    await makeThread(db, mine.id, { name: "Nobody", text: "nothing here" });
+    expect(names(await listThreads(db, member, { q: "#O", inboxId: mine.id }))).toEqual(["Short Query"]);
+    expect(names(await listThreads(db, member, { q: "sH", inboxId: mine.id }))).toEqual(["Short Query"]);
+  });
+
+  it("a word in thousands of messages (past the index look-up's cap) still filters by inbox", async () => {
+    const word = `common${rnd()}`;
+    const chatty = `Chatty ${rnd()}`;
+    const { thread: hidden } = await makeThread(db, other.id, { name: chatty });
+    await db.insert(messages).values(
+      Array.from({ length: 5001 }, (_, i) => ({
+        threadId: hidden.id,
+        direction: "inbound" as const,
+        type: "text",
+        body: `${word} ${i}`,
+        status: "received" as const,
+      })),
+    );
+    const once = `Once ${rnd()}`;
+    await makeThread(db, inbox.id, { name: once, text: `just one ${word.toUpperCase()}` });
+    expect(names(await listThreads(db, member, { q: word, status: "all" }))).toEqual([once]);
+    const sup = names(await listThreads(db, supervisor, { q: word, status: "all" }));
+    expect(sup.sort()).toEqual([chatty, once].sort());
+  });
+
   it("hides threads of other inboxes as not_found (their existence is not revealed)", async () => {
     const { thread } = await makeThread(db, other.id);
     await expect(getThreadForUser(db, member, thread.id)).rejects.toBeInstanceOf(AppError);
