@@ -8,6 +8,7 @@ import { seedDemoIfEmpty } from "./db/seed";
 import { env } from "./lib/env";
 import { log } from "./lib/logger";
 import { attachRealtime } from "./lib/realtime/server";
+import { serveWebhook, WEBHOOK_PATH } from "./lib/services/webhook-endpoint";
 import { startWorkers } from "./lib/workers/start-workers";
 
 /**
@@ -63,6 +64,9 @@ async function main() {
   await app.prepare();
 
   const server = http.createServer((req, res) => {
+    // Meta's webhook is the hot path: served here, before Next's router (see serveWebhook).
+    if (req.url === WEBHOOK_PATH || req.url?.startsWith(`${WEBHOOK_PATH}?`))
+      return void serveWebhook(req, res);
     handle(req, res).catch((err) => {
       log.error("http.unhandled", { url: req.url, error: String(err) });
       res.statusCode = 500;

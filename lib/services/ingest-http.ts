@@ -1,7 +1,11 @@
 /**
- * HTTP plumbing for the webhook route: reading a body with a hard size limit
- * and turning a service result into a Response.
+ * HTTP plumbing for Meta's webhook, on Node's own request and response: reading
+ * a body with a hard size limit and writing a service result. The webhook is
+ * the one route server.ts serves before Next's router (see serveWebhook in
+ * webhook-endpoint.ts): it is the hot path, and the router costs more per
+ * request than storing the message does.
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
 
 /** Meta's documented maximum webhook body: 3 MB. */
 export const WEBHOOK_MAX_BYTES = 3 * 1024 * 1024;
@@ -10,40 +14,49 @@ export type BodyRead = { ok: true; bytes: Buffer } | { ok: false; reason: "too_l
 
 /**
  * Reads a request body as raw bytes, refusing more than `maxBytes`. The
- * Content-Length header is checked first (cheap refusal), then the bytes
- * actually read, because the header can be absent (chunked) or wrong; reading
- * stops as soon as the limit is passed.
+ * Content-Length header is checked first (cheap refusal, nothing read), then
+ * the bytes actually read, because the header can be absent (chunked) or wrong:
+ * past the limit nothing more is kept, the rest is read and dropped, and the
+ * refusal comes when the client has finished sending — answering earlier makes
+ * Node reset the connection, and the client would never see its 413. (Node's
+ * `requestTimeout` bounds how long a client can keep sending.)
  */
-export async function readBodyLimited(req: Request, maxBytes: number = WEBHOOK_MAX_BYTES): Promise<BodyRead> {
-  const declared = Number(req.headers.get("content-length"));
+export function readBodyLimited(
+  req: IncomingMessage,
+  maxBytes: number = WEBHOOK_MAX_BYTES,
+): Promise<BodyRead> {
+  const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > maxBytes)
-    return { ok: false, reason: "too_large", bytes: declared };
-  if (!req.body) return { ok: true, bytes: Buffer.alloc(0) };
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return { ok: false, reason: "too_large", bytes: total };
-    }
-    chunks.push(value);
-  }
-  return { ok: true, bytes: Buffer.concat(chunks, total) };
+    return Promise.resolve({ ok: false, reason: "too_large", bytes: declared });
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    req.on("data", (chunk: Buffer) => {
+      total += chunk.length;
+      if (total <= maxBytes) chunks.push(chunk);
+      else chunks.length = 0;
+    });
+    req.on("end", () =>
+      resolve(
+        total > maxBytes
+          ? { ok: false, reason: "too_large", bytes: total }
+          : { ok: true, bytes: Buffer.concat(chunks, total) },
+      ),
+    );
+    req.on("error", reject);
+  });
 }
 
 export type ServiceResponse = { status: number; body: string | object };
 
 /** Strings go out as text/plain (Meta's verification challenge), objects as JSON. */
-export function toResponse(r: ServiceResponse): Response {
-  if (typeof r.body === "string") {
-    return new Response(r.body, {
-      status: r.status,
-      headers: { "content-type": "text/plain; charset=utf-8" },
-    });
-  }
-  return Response.json(r.body, { status: r.status });
+export function sendResponse(res: ServerResponse, r: ServiceResponse): void {
+  const text = typeof r.body === "string";
+  const payload = text ? (r.body as string) : JSON.stringify(r.body);
+  res.writeHead(r.status, {
+    "content-type": text ? "text/plain; charset=utf-8" : "application/json",
+    "content-length": Buffer.byteLength(payload),
+    "cache-control": "no-store",
+  });
+  res.end(payload);
 }

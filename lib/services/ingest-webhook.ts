@@ -31,10 +31,11 @@ import { transactionWithRetry } from "./tx-retry";
 export { applyPendingStatuses } from "./ingest-statuses";
 
 /**
- * What happens when Meta posts a webhook: verify the raw bytes, parse, store
- * everything in one transaction (raw event, contacts, threads, messages,
- * statuses, template changes, window state), acknowledge after the commit, then
- * emit realtime events.
+ * Storing Meta's webhook bodies. The endpoint (webhook-endpoint.ts) checks a
+ * body and hands it to the batcher (ingest-batcher.ts), which stores the bodies
+ * that arrive together in one transaction here — raw events, contacts, threads,
+ * messages, statuses, template changes, window state — answers each after the
+ * commit, then emits the realtime events.
  *
  * Idempotent by construction: messages are `insert … on conflict (wamid) do
  * nothing`, statuses `on conflict (wamid, status) do nothing`, and thread

@@ -1,19 +1,63 @@
 import crypto from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Db, getDb } from "../../db/client";
 import { env } from "../env";
 import { log } from "../logger";
-import { verifySignature } from "../whatsapp/signature";
+import { SIGNATURE_HEADER, verifySignature } from "../whatsapp/signature";
 import { parseWebhookBody } from "../whatsapp/webhook-schemas";
 import { ingestBatcherFor } from "./ingest-batcher";
-import { type ServiceResponse, WEBHOOK_MAX_BYTES } from "./ingest-http";
+import { readBodyLimited, type ServiceResponse, sendResponse, WEBHOOK_MAX_BYTES } from "./ingest-http";
 import { sanitizeForPostgres } from "./ingest-webhook";
 
 /**
- * Meta's webhook endpoint, as the route (and test instances) call it: the
- * verification handshake, and deliveries checked (size, signature in constant
- * time, JSON, shape) and then stored by the batcher, which answers once the
- * body's transaction has committed.
+ * Meta's webhook endpoint: the verification handshake, and deliveries checked
+ * (size, signature in constant time, JSON, shape) and then stored by the
+ * batcher, which answers once the body's transaction has committed.
  */
+
+/** Where Meta posts (the callback URL's path). */
+export const WEBHOOK_PATH = "/api/webhooks/whatsapp";
+
+/**
+ * The endpoint on Node's HTTP server. server.ts routes WEBHOOK_PATH here
+ * before Next's router: on this 2-core machine the router cost more per body
+ * than storing it (bench/RESULTS.md). GET → handshake, POST → delivery,
+ * anything else → 405.
+ */
+export async function serveWebhook(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    if (req.method === "GET") {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      return sendResponse(res, handleWebhookVerify(url.searchParams));
+    }
+    if (req.method !== "POST") {
+      res.setHeader("allow", "GET, POST");
+      return sendResponse(res, {
+        status: 405,
+        body: { error: "method_not_allowed", message: "Use GET or POST." },
+      });
+    }
+    const read = await readBodyLimited(req, WEBHOOK_MAX_BYTES);
+    if (!read.ok) {
+      log.warn("webhook.too_large", { bytes: read.bytes });
+      // Refused on its Content-Length, the body was never read: the connection cannot carry
+      // another request (its next bytes would be this body's), so it closes after the answer.
+      if (!req.readableEnded) res.setHeader("connection", "close");
+      return sendResponse(res, {
+        status: 413,
+        body: { error: "payload_too_large", message: "Webhook bodies are limited to 3 MB." },
+      });
+    }
+    const signature = req.headers[SIGNATURE_HEADER];
+    sendResponse(res, await handleWebhookPost(read.bytes, typeof signature === "string" ? signature : null));
+  } catch (err) {
+    // A client that hung up mid-body, or a bug: Meta retries anything but a 200.
+    log.error("webhook.http_failed", { error: (err as Error).message });
+    if (!res.headersSent)
+      sendResponse(res, { status: 500, body: { error: "internal", message: "Try again." } });
+    else res.destroy();
+  }
+}
 
 /** GET handshake: `hub.mode=subscribe` and the right `hub.verify_token` → 200 with `hub.challenge`. */
 export function handleWebhookVerify(params: URLSearchParams): ServiceResponse {

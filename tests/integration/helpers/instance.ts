@@ -1,8 +1,8 @@
 /**
  * One app instance without Next's router, for tests that run several real
  * processes (scale-out, faults): what server.ts runs minus the pages — an HTTP
- * server routing the webhook and the health probe to the same service code
- * the Next routes call, Socket.IO (attachRealtime, with the adapter
+ * server routing the webhook (serveWebhook, as server.ts does) and the health
+ * probe (the same check as its Next route), Socket.IO (attachRealtime, with the adapter
  * REALTIME_ADAPTER selects) and the background workers (unless WORKERS=false).
  *
  *   DATABASE_URL=… GRAPH_API_URL=… INSTANCE_PORT=0 node --import tsx tests/integration/helpers/instance.ts
@@ -16,49 +16,12 @@ import { getSql } from "../../../db/client";
 import { env } from "../../../lib/env";
 import { log } from "../../../lib/logger";
 import { attachRealtime } from "../../../lib/realtime/server";
-import { readBodyLimited, toResponse, WEBHOOK_MAX_BYTES } from "../../../lib/services/ingest-http";
-import { handleWebhookPost } from "../../../lib/services/webhook-endpoint";
-import { SIGNATURE_HEADER } from "../../../lib/whatsapp/signature";
+import { serveWebhook, WEBHOOK_PATH } from "../../../lib/services/webhook-endpoint";
 import { startWorkers } from "../../../lib/workers/start-workers";
-
-/** Node request → web Request (what the Next route handlers receive). */
-function toRequest(req: http.IncomingMessage): Request {
-  const headers = new Headers();
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (typeof v === "string") headers.set(k, v);
-    else if (Array.isArray(v)) for (const x of v) headers.append(k, x);
-  }
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      req.on("data", (c: Buffer) => controller.enqueue(new Uint8Array(c)));
-      req.on("end", () => controller.close());
-      req.on("error", (e) => controller.error(e));
-    },
-  });
-  return new Request(`http://127.0.0.1${req.url ?? "/"}`, {
-    method: req.method,
-    headers,
-    body,
-    duplex: "half",
-  } as RequestInit);
-}
 
 async function send(res: http.ServerResponse, response: Response) {
   res.writeHead(response.status, Object.fromEntries(response.headers));
   res.end(Buffer.from(await response.arrayBuffer()));
-}
-
-/** The same steps as app/api/webhooks/whatsapp/route.ts POST. */
-async function webhook(req: Request): Promise<Response> {
-  const read = await readBodyLimited(req, WEBHOOK_MAX_BYTES);
-  if (!read.ok) {
-    log.warn("webhook.too_large", { bytes: read.bytes });
-    return toResponse({
-      status: 413,
-      body: { error: "payload_too_large", message: "Webhook bodies are limited to 3 MB." },
-    });
-  }
-  return toResponse(await handleWebhookPost(read.bytes, req.headers.get(SIGNATURE_HEADER)));
 }
 
 /** The same check as app/api/health/route.ts. */
@@ -75,12 +38,11 @@ async function main() {
   const cfg = env();
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
+    if (path === WEBHOOK_PATH) return void serveWebhook(req, res);
     const route =
-      req.method === "POST" && path === "/api/webhooks/whatsapp"
-        ? webhook(toRequest(req))
-        : req.method === "GET" && path === "/api/health"
-          ? health()
-          : Promise.resolve(Response.json({ error: "not_found" }, { status: 404 }));
+      req.method === "GET" && path === "/api/health"
+        ? health()
+        : Promise.resolve(Response.json({ error: "not_found" }, { status: 404 }));
     route
       .then((r) => send(res, r))
       .catch((err) => {

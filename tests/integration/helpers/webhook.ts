@@ -1,13 +1,15 @@
 import crypto from "node:crypto";
 import { readFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { POST } from "../../../app/api/webhooks/whatsapp/route";
 import type { DbOrTx } from "../../../db/client";
 import { inboxes } from "../../../db/schema";
+import { serveWebhook, WEBHOOK_PATH } from "../../../lib/services/webhook-endpoint";
 import { signPayload } from "../../../lib/whatsapp/signature";
 
 /**
- * Posting signed webhooks to the real route in-process, and building Meta-shaped
+ * Posting signed webhooks over HTTP to the real endpoint (in this process), and building Meta-shaped
  * bodies. Reusable by any integration test that needs inbound traffic.
  */
 
@@ -26,8 +28,70 @@ export function signBody(raw: string | Buffer, secret: string = appSecret()): st
   return signPayload(raw, secret);
 }
 
+let server: Promise<string> | undefined;
+
 /**
- * POSTs a body to the webhook route's handler with a real Request. Objects are
+ * A Node HTTP server on a free loopback port serving only the webhook, exactly
+ * as server.ts serves it (serveWebhook), started once per test file. Its base URL.
+ */
+export function webhookServerUrl(): Promise<string> {
+  server ??= new Promise((resolve) => {
+    const s = http.createServer((req, res) => void serveWebhook(req, res));
+    s.keepAliveTimeout = 60_000;
+    s.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`));
+    s.unref();
+  });
+  return server;
+}
+
+/**
+ * Sends one raw HTTP request to the webhook server and answers with a web
+ * Response. Node's client, not fetch: a test may declare a Content-Length the
+ * body does not have, or stream a body (`chunks`) and stop when answered.
+ */
+export async function requestWebhook(opts: {
+  method?: string;
+  query?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** Streamed without Content-Length, one chunk per call, until it returns null. */
+  chunks?: () => Buffer | null;
+}): Promise<Response> {
+  const base = await webhookServerUrl();
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}${WEBHOOK_PATH}${opts.query ? `?${opts.query}` : ""}`, {
+      method: opts.method ?? "POST",
+      headers: opts.headers,
+    });
+    let answered = false;
+    req.on("response", (res) => {
+      answered = true;
+      const parts: Buffer[] = [];
+      res.on("data", (c: Buffer) => parts.push(c));
+      res.on("end", () => {
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === "string") headers.set(k, v);
+        resolve(new Response(Buffer.concat(parts), { status: res.statusCode ?? 0, headers }));
+      });
+    });
+    req.on("error", (err) => {
+      if (!answered) reject(err);
+    });
+    if (opts.chunks) {
+      const pump = () => {
+        while (!answered) {
+          const chunk = opts.chunks!();
+          if (chunk === null) return void req.end();
+          if (!req.write(chunk)) return void req.once("drain", pump);
+        }
+      };
+      pump();
+    } else req.end(opts.body);
+  });
+}
+
+/**
+ * POSTs a body to the webhook over HTTP, as Meta does. Objects are
  * JSON-serialised; strings and Buffers go as given (to keep Meta's escaping).
  * Signed with the test secret unless `signature` is given (null: no header).
  */
@@ -36,15 +100,14 @@ export async function postWebhook(
   opts: { signature?: string | null; headers?: Record<string, string> } = {},
 ): Promise<Response> {
   const raw = typeof body === "string" || Buffer.isBuffer(body) ? body : JSON.stringify(body);
-  const headers: Record<string, string> = { "content-type": "application/json", ...opts.headers };
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(raw)),
+    ...opts.headers,
+  };
   const signature = opts.signature === undefined ? signBody(raw) : opts.signature;
   if (signature !== null) headers["x-hub-signature-256"] = signature;
-  const req = new Request("http://localhost/api/webhooks/whatsapp", {
-    method: "POST",
-    headers,
-    body: typeof raw === "string" ? raw : new Uint8Array(raw),
-  });
-  return POST(req);
+  return requestWebhook({ headers, body: raw });
 }
 
 export const randomDigits = (n: number) =>
