@@ -9,8 +9,10 @@ import { rooms } from "./events";
 type Kind = "csw" | "fep";
 type Expiry = { threadId: string; kind: Kind; at: Date };
 
-/** Most expiries one claim statement carries; a bigger backlog takes several, back to back. */
+/** Most expiries one claim statement carries; a bigger backlog takes several. */
 const CLAIM_BATCH = 2_000;
+/** Claim statements in flight at once (the pool is shared with the rest of the app). */
+const MAX_IN_FLIGHT = 3;
 /** Prune claims older than an hour this often (ms): they only matter while one instant is firing. */
 const PRUNE_EVERY_MS = 60_000;
 
@@ -21,7 +23,7 @@ const PRUNE_EVERY_MS = 60_000;
  * the earliest (idle threads cost nothing). When the timer fires, everything
  * due by then is re-read in one statement — a new customer message may have
  * pushed a window out — and each still-due expiry emits `thread:window` to its
- * inbox and thread rooms. While one batch is in flight the next expiries
+ * inbox and thread rooms. With a few statements in flight the next expiries
  * queue, so a burst costs a few round trips rather than one per thread.
  *
  * With several instances sharing a Socket.IO adapter (`shared`), every instance
@@ -39,75 +41,102 @@ export function startWindowAnnouncer(
   // Consecutive scans overlap a little so a slow tick never leaves a gap.
   const horizonMs = intervalMs + Math.min(2_000, intervalMs);
   const db = opts.db ?? getDb;
-  /** Expiries held, by instant (epoch ms) then `threadId:kind`. */
+  /** Expiries held, by instant (epoch ms) then `threadId:kind`; `instants` is their keys, ascending. */
   const due = new Map<number, Map<string, Expiry>>();
+  const instants: number[] = [];
+  /**
+   * Expiries already taken whose instant a scan in flight may still return (it read
+   * `> now` before they fell due): key → instant, forgotten once a scan starts after it.
+   */
+  const taken = new Map<string, number>();
   let held = 0;
+  let inFlight = 0;
   let timer: NodeJS.Timeout | undefined;
   let timerAt = Number.POSITIVE_INFINITY;
-  let draining = false;
   let scanning: Promise<void> | undefined;
   let lastPrune = 0;
   let stopped = false;
 
   function schedule(threadId: string, kind: Kind, at: Date) {
     const ms = at.getTime();
+    const key = `${threadId}:${kind}`;
+    if (taken.get(key) === ms) return;
     let bucket = due.get(ms);
     if (!bucket) {
       bucket = new Map();
       due.set(ms, bucket);
+      instants.splice(insertionPoint(ms), 0, ms);
     }
-    const key = `${threadId}:${kind}`;
     if (bucket.has(key)) return;
     bucket.set(key, { threadId, kind, at });
     held++;
-    if (ms < timerAt && !draining) arm(ms);
+    if (ms < timerAt && inFlight < MAX_IN_FLIGHT) arm(ms);
+  }
+
+  /** Where `ms` goes in the ascending `instants` (scans mostly append). */
+  function insertionPoint(ms: number): number {
+    let lo = 0;
+    let hi = instants.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (instants[mid] < ms) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   function arm(ms: number) {
     if (timer) clearTimeout(timer);
     timerAt = ms;
-    timer = setTimeout(() => void drain(), Math.max(0, ms - Date.now()));
+    timer = setTimeout(pump, Math.max(0, ms - Date.now()));
     timer.unref();
   }
 
-  function armNext() {
-    timer = undefined;
-    timerAt = Number.POSITIVE_INFINITY;
-    let next = Number.POSITIVE_INFINITY;
-    for (const ms of due.keys()) if (ms < next) next = ms;
-    if (Number.isFinite(next)) arm(next);
-  }
-
-  /** Takes up to CLAIM_BATCH held expiries whose instant has come. */
+  /** Takes up to CLAIM_BATCH held expiries whose instant has come, earliest first. */
   function takeDue(): Expiry[] {
     const now = Date.now();
     const out: Expiry[] = [];
-    for (const [ms, bucket] of due) {
-      if (ms > now) continue;
+    let emptied = 0;
+    while (emptied < instants.length && instants[emptied] <= now && out.length < CLAIM_BATCH) {
+      const ms = instants[emptied];
+      const bucket = due.get(ms)!;
       for (const [key, e] of bucket) {
-        if (out.length >= CLAIM_BATCH) return out;
+        if (out.length >= CLAIM_BATCH) break;
         out.push(e);
         bucket.delete(key);
+        taken.set(key, ms);
         held--;
       }
+      if (bucket.size > 0) break;
       due.delete(ms);
+      emptied++;
     }
+    instants.splice(0, emptied);
     return out;
   }
 
-  async function drain() {
-    if (draining || stopped) return;
-    draining = true;
+  /**
+   * Starts claims for everything due, a few statements at most in flight: what falls due
+   * meanwhile waits for one to finish and goes out with it in the next, so a burst costs a
+   * few round trips, and one slow statement does not hold up the rest. Then waits for the
+   * next instant.
+   */
+  function pump() {
+    if (timer) clearTimeout(timer);
     timer = undefined;
     timerAt = Number.POSITIVE_INFINITY;
-    try {
-      for (let batch = takeDue(); batch.length > 0 && !stopped; batch = takeDue()) {
-        await announce(batch);
-      }
-    } finally {
-      draining = false;
-      if (!stopped) armNext();
+    if (stopped) return;
+    while (inFlight < MAX_IN_FLIGHT) {
+      const batch = takeDue();
+      if (batch.length === 0) break;
+      inFlight++;
+      void announce(batch).finally(() => {
+        inFlight--;
+        pump();
+      });
     }
+    // At capacity, the next claim to finish pumps again.
+    if (inFlight < MAX_IN_FLIGHT && instants.length > 0) arm(instants[0]);
   }
 
   async function announce(batch: Expiry[]) {
@@ -189,6 +218,8 @@ export function startWindowAnnouncer(
           ),
         );
       if (stopped) return;
+      // Taken before this scan began: it cannot return them (it reads `> now`).
+      for (const [key, ms] of taken) if (ms <= now.getTime()) taken.delete(key);
       for (const r of rows) {
         if (r.csw && r.csw > now && r.csw <= horizon) schedule(r.id, "csw", r.csw);
         if (r.fep && r.fep > now && r.fep <= horizon) schedule(r.id, "fep", r.fep);
@@ -229,6 +260,8 @@ export function startWindowAnnouncer(
       if (timer) clearTimeout(timer);
       timer = undefined;
       due.clear();
+      instants.length = 0;
+      taken.clear();
       held = 0;
     },
   };
