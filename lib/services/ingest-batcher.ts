@@ -40,7 +40,7 @@ type Waiting = {
 };
 
 export function createIngestBatcher(db: Db, opts: BatcherOptions = {}): IngestBatcher {
-  const parallel = opts.parallel ?? 2;
+  const parallel = opts.parallel ?? Number(process.env.INGEST_PARALLEL ?? 2);
   const maxItems = opts.maxItems ?? 1000;
   const queue: Waiting[] = [];
   let running = 0;
@@ -58,6 +58,7 @@ export function createIngestBatcher(db: Db, opts: BatcherOptions = {}): IngestBa
 
   async function store(batch: Waiting[]): Promise<void> {
     let result: { summaries: IngestSummary[]; effects: IngestEffects };
+    const t0 = performance.now();
     try {
       result = await storeWebhookBatch(
         db,
@@ -69,6 +70,11 @@ export function createIngestBatcher(db: Db, opts: BatcherOptions = {}): IngestBa
       for (const w of batch) await store([w]);
       return;
     }
+    log.debug("webhook.batch", {
+      bodies: batch.length,
+      ms: Math.round(performance.now() - t0),
+      queued: queue.length,
+    });
     batch.forEach((w, i) => {
       w.resolve(result.summaries[i]);
     });

@@ -14,6 +14,7 @@ import { log } from "../logger";
 import { type ParsedWebhook, parseWebhookBody } from "../whatsapp/webhook-schemas";
 import { CSW_MS } from "../windows/csw";
 import {
+  type InboxRef,
   type IngestPlan,
   isStopWord,
   mergePlans,
@@ -123,12 +124,7 @@ async function ingestInTx(
   jobs: readonly IngestJob[],
 ): Promise<{ summaries: IngestSummary[]; effects: IngestEffects }> {
   const phoneNumberIds = [...new Set(jobs.flatMap((j) => j.webhook.phoneNumberIds))];
-  const inboxRows = phoneNumberIds.length
-    ? await tx
-        .select({ id: inboxes.id, phoneNumberId: inboxes.phoneNumberId, wabaId: inboxes.wabaId })
-        .from(inboxes)
-        .where(inArray(inboxes.phoneNumberId, phoneNumberIds))
-    : [];
+  const inboxRows = await inboxesByPhoneNumber(tx, phoneNumberIds);
   const plans = jobs.map((j) => planIngest(j.webhook, inboxRows));
   const notesOf = plans.map((plan, i) => {
     const notes = [...plan.notes];
@@ -142,8 +138,9 @@ async function ingestInTx(
     return notes;
   });
 
-  // One raw event per body; a multi-row VALUES insert returns its rows in order.
-  const events = await tx
+  // One raw event per body; a multi-row VALUES insert returns its rows in order. Sent without
+  // waiting: postgres.js pipelines it with the contacts upsert on the transaction's connection.
+  const eventsInsert = tx
     .insert(webhookEvents)
     .values(
       jobs.map((j, i) => ({
@@ -159,7 +156,10 @@ async function ingestInTx(
   const plan = batch.merged;
   const effects: IngestEffects = { threadIds: [], newMessages: [], statusChanges: [], templates: [] };
 
-  const { inserted, optedOut } = await storeInboundMessages(tx, plan);
+  const [events, { inserted, optedOut, needEngine }] = await Promise.all([
+    eventsInsert,
+    storeInboundMessages(tx, plan),
+  ]);
   const { fresh, applied } = await storeStatuses(tx, plan);
 
   // Template lifecycle rules (status mapping, reasons, audit log) live in the templates service.
@@ -183,10 +183,10 @@ async function ingestInTx(
 
   // Window state, once per thread per batch, in id order (the lock order). Statuses can move
   // billing; new inbound messages moved the CSW in their thread update already and need the
-  // engine only if the contact has outbound history at or after them (inboundNeedsEngine).
+  // engine only if the contact has outbound events at or after them (updateThreadsForInbound).
   const inboundThreads = new Set(inserted.map((m) => m.threadId));
   const statusThreads = new Set(applied.filter((s) => s.changed).map((s) => s.threadId));
-  const engineThreads = new Set([...statusThreads, ...(await threadsNeedingEngine(tx, inserted, inboxRows))]);
+  const engineThreads = new Set([...statusThreads, ...needEngine]);
   for (const id of [...engineThreads].sort()) await refreshThreadState(tx, id);
   const threadIds = [...new Set([...inboundThreads, ...statusThreads])].sort();
 
@@ -232,46 +232,6 @@ async function ingestInTx(
   return { summaries, effects };
 }
 
-/**
- * Threads whose new inbound messages can change what the engine computed
- * before: those whose contact (in that account) has an outbound message sent,
- * delivered, read or failed at or after the earliest new inbound one. A
- * customer message later than every outbound event changes no billing
- * conversation, verdict or FEP (see `inboundChangesBilling`), only the CSW,
- * which the thread update has already moved. Usually none: a customer writing
- * now is later than everything we sent.
- */
-async function threadsNeedingEngine(
-  tx: Tx,
-  inserted: readonly InsertedMessage[],
-  inboxRows: readonly { id: string; wabaId: string }[],
-): Promise<string[]> {
-  if (inserted.length === 0) return [];
-  const wabaOf = new Map(inboxRows.map((i) => [i.id, i.wabaId]));
-  const earliest = new Map<string, { thread_id: string; contact_id: string; waba_id: string; at: Date }>();
-  for (const m of inserted) {
-    const e = earliest.get(m.threadId);
-    if (!e)
-      earliest.set(m.threadId, {
-        thread_id: m.threadId,
-        contact_id: m.contactId,
-        waba_id: wabaOf.get(m.planned.inboxId)!,
-        at: m.planned.at,
-      });
-    else if (m.planned.at < e.at) e.at = m.planned.at;
-  }
-  const rows = await tx.execute<{ thread_id: string }>(sql`
-    select v.thread_id from jsonb_to_recordset(${JSON.stringify([...earliest.values()])}::jsonb)
-      as v(thread_id uuid, contact_id uuid, waba_id text, at timestamptz)
-     where exists (
-       select 1 from ${inboxes} i
-         join ${threads} t on t.inbox_id = i.id and t.contact_id = v.contact_id
-         join ${messages} m on m.thread_id = t.id
-        where i.waba_id = v.waba_id and m.direction = 'outbound'
-          and greatest(m.at, m.delivered_at, m.read_at, m.failed_at) >= v.at)`);
-  return rows.map((r) => r.thread_id);
-}
-
 // ---------------------------------------------------------------- inbound messages
 
 type InsertedMessage = {
@@ -284,12 +244,16 @@ type InsertedMessage = {
 
 const CHUNK = 500; // rows per multi-row insert: far below PostgreSQL's 65,535 parameters
 
-/** Contacts, threads and inbound messages; returns the messages really inserted and the wamids that opted out. */
+/**
+ * Contacts, threads and inbound messages. Returns the messages really inserted,
+ * the wamids that opted out, and the threads whose billing the engine must
+ * recompute (see updateThreadsForInbound).
+ */
 async function storeInboundMessages(
   tx: Tx,
   plan: IngestPlan,
-): Promise<{ inserted: InsertedMessage[]; optedOut: string[] }> {
-  const none = { inserted: [], optedOut: [] };
+): Promise<{ inserted: InsertedMessage[]; optedOut: string[]; needEngine: string[] }> {
+  const none = { inserted: [], optedOut: [], needEngine: [] };
   if (plan.messages.length === 0 && plan.statuses.length === 0) return none;
 
   // 1. Contacts, sorted by wa_id: the upsert row-locks them, so parallel bodies queue here in one order.
@@ -338,7 +302,9 @@ async function storeInboundMessages(
         returning id, inbox_id, contact_id)
       select id, inbox_id, contact_id from created
       union all
-      select t.id, t.inbox_id, t.contact_id from ${threads} t join v using (inbox_id, contact_id)`);
+      select t.id, t.inbox_id, t.contact_id from ${threads} t join v using (inbox_id, contact_id)
+       where t.inbox_id = any(${uuidArray(pairList.map((p) => p.inboxId))})
+         and t.contact_id = any(${uuidArray(pairList.map((p) => p.contactId))})`);
     for (const t of rows) threadByPair.set(`${t.inbox_id}|${t.contact_id}`, t.id);
     // A thread another transaction created after this statement's snapshot was neither inserted
     // nor seen above (the insert waited for it, then skipped it): read it now.
@@ -414,8 +380,8 @@ async function storeInboundMessages(
   }
 
   // 5. Thread bookkeeping, from the inserted messages only.
-  await updateThreadsForInbound(tx, inserted);
-  return { inserted, optedOut: await applyOptOuts(tx, inserted) };
+  const needEngine = await updateThreadsForInbound(tx, inserted);
+  return { inserted, optedOut: await applyOptOuts(tx, inserted), needEngine };
 }
 
 /**
@@ -424,9 +390,15 @@ async function storeInboundMessages(
  * is stored with it, preview follows the latest message overall, unread grows
  * by the number inserted, resolved/snoozed threads reopen, and a
  * Click-to-WhatsApp referral is remembered with its message time.
+ *
+ * Returns the threads whose contact (in that account) has an outbound message
+ * sent, delivered, read or failed at or after the earliest new message: only
+ * for those can a customer message change what the engine computed (a billing
+ * conversation, a verdict, the FEP — a unit property test of the engine pins
+ * this down). Usually none: a customer writing now is later than everything sent.
  */
-async function updateThreadsForInbound(tx: Tx, inserted: readonly InsertedMessage[]) {
-  if (inserted.length === 0) return;
+async function updateThreadsForInbound(tx: Tx, inserted: readonly InsertedMessage[]): Promise<string[]> {
+  if (inserted.length === 0) return [];
   const byThread = new Map<string, InsertedMessage[]>();
   for (const m of inserted) {
     const list = byThread.get(m.threadId);
@@ -441,6 +413,7 @@ async function updateThreadsForInbound(tx: Tx, inserted: readonly InsertedMessag
     return {
       id,
       at: latest.planned.at,
+      first_at: list.reduce((a, b) => (b.planned.at < a.planned.at ? b : a)).planned.at,
       preview: previewOf(latest.planned.body),
       n: list.length,
       referral: ref?.planned.referral ?? null,
@@ -448,7 +421,7 @@ async function updateThreadsForInbound(tx: Tx, inserted: readonly InsertedMessag
     };
   });
   const reopen = sql`t.status in ('resolved', 'snoozed')`;
-  await tx.execute(sql`
+  const updated = await tx.execute<{ id: string; needs_engine: boolean }>(sql`
     update ${threads} t set
       last_inbound_at = greatest(t.last_inbound_at, v.at),
       csw_expires_at = greatest(t.last_inbound_at, v.at) + make_interval(secs => ${CSW_MS / 1000}),
@@ -462,19 +435,23 @@ async function updateThreadsForInbound(tx: Tx, inserted: readonly InsertedMessag
       referral_at = case when v.ref_at is null then t.referral_at else greatest(t.referral_at, v.ref_at) end,
       updated_at = now()
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      as v(id uuid, at timestamptz, preview text, n int, referral jsonb, ref_at timestamptz)
-    where t.id = v.id`);
+      as v(id uuid, at timestamptz, first_at timestamptz, preview text, n int, referral jsonb, ref_at timestamptz)
+    where t.id = v.id and t.id = any(${uuidArray(rows.map((r) => r.id))})
+    returning t.id, exists (
+      select 1 from ${inboxes} own
+        join ${inboxes} i on i.waba_id = own.waba_id
+        join ${threads} t2 on t2.inbox_id = i.id and t2.contact_id = t.contact_id
+        join ${messages} m on m.thread_id = t2.id
+       where own.id = t.inbox_id and m.direction = 'outbound'
+         and greatest(m.at, m.delivered_at, m.read_at, m.failed_at) >= v.first_at) as needs_engine`);
+  return updated.filter((r) => r.needs_engine).map((r) => r.id);
 }
 
 /** Marketing opt-out: an inbound text (or quick-reply tap) equal to a stop word. Returns their wamids. */
 async function applyOptOuts(tx: Tx, inserted: readonly InsertedMessage[]): Promise<string[]> {
   const candidates = inserted.filter((m) => m.planned.optOutCandidate);
   if (candidates.length === 0) return [];
-  const [settings] = await tx
-    .select({ stopWords: workspaceSettings.stopWords })
-    .from(workspaceSettings)
-    .limit(1);
-  const stopWords = settings?.stopWords ?? DEFAULT_STOP_WORDS;
+  const stopWords = await workspaceStopWords(tx);
   const out: string[] = [];
   for (const m of candidates) {
     if (!isStopWord(m.planned.optOutCandidate, stopWords)) continue;
@@ -489,6 +466,58 @@ async function applyOptOuts(tx: Tx, inserted: readonly InsertedMessage[]): Promi
     }
   }
   return out;
+}
+
+/**
+ * A uuid[] parameter. Rows joined from jsonb_to_recordset (estimated at 100)
+ * also filter on `id = any(…)` so the planner reads the threads index rather
+ * than hashing the whole table.
+ */
+const uuidArray = (ids: readonly string[]) => sql`${`{${[...new Set(ids)].join(",")}}`}::uuid[]`;
+
+// ---------------------------------------------------------------- lookups cached per process
+
+/**
+ * Every batch needs the inboxes of its phone numbers and the stop words; they
+ * change rarely, so each process keeps them for CACHE_MS. An inbox created a
+ * moment ago is found at once (misses are not cached); a changed
+ * phone_number_id or stop-word list is seen within CACHE_MS.
+ */
+const CACHE_MS = 10_000;
+const inboxCache = new Map<string, { inbox: InboxRef; until: number }>();
+let stopWordsCache: { words: readonly string[]; until: number } | null = null;
+
+async function inboxesByPhoneNumber(tx: Tx, phoneNumberIds: readonly string[]): Promise<InboxRef[]> {
+  const now = Date.now();
+  const found: InboxRef[] = [];
+  const missing: string[] = [];
+  for (const id of phoneNumberIds) {
+    const hit = inboxCache.get(id);
+    if (hit && hit.until > now) found.push(hit.inbox);
+    else missing.push(id);
+  }
+  if (missing.length) {
+    const rows = await tx
+      .select({ id: inboxes.id, phoneNumberId: inboxes.phoneNumberId, wabaId: inboxes.wabaId })
+      .from(inboxes)
+      .where(inArray(inboxes.phoneNumberId, missing));
+    for (const inbox of rows) {
+      inboxCache.set(inbox.phoneNumberId, { inbox, until: now + CACHE_MS });
+      found.push(inbox);
+    }
+  }
+  return found;
+}
+
+async function workspaceStopWords(tx: Tx): Promise<readonly string[]> {
+  if (stopWordsCache && stopWordsCache.until > Date.now()) return stopWordsCache.words;
+  const [settings] = await tx
+    .select({ stopWords: workspaceSettings.stopWords })
+    .from(workspaceSettings)
+    .limit(1);
+  const words = settings?.stopWords ?? DEFAULT_STOP_WORDS;
+  stopWordsCache = { words, until: Date.now() + CACHE_MS };
+  return words;
 }
 
 // ---------------------------------------------------------------- statuses
