@@ -1,6 +1,7 @@
 import { encode } from "next-auth/jwt";
 import type postgres from "postgres";
 import { io as connect, type Socket } from "socket.io-client";
+import { unpackEventBatches } from "../../lib/realtime/events";
 
 /**
  * Agents for the socket benchmarks: user rows made in SQL, session cookies
@@ -50,6 +51,7 @@ export function connectSocket(url: string, cookie: string, timeoutMs = 30_000): 
     reconnection: false,
     forceNew: true,
   });
+  unpackEventBatches(socket);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.close();

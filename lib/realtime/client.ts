@@ -2,7 +2,7 @@
 
 import { useEffect, useRef, useSyncExternalStore } from "react";
 import { io, type Socket } from "socket.io-client";
-import type { ClientToServerEvents, ServerToClientEvents } from "./events";
+import { type ClientToServerEvents, type ServerToClientEvents, unpackEventBatches } from "./events";
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -31,6 +31,7 @@ const setState = (next: Partial<ConnectionState>) => {
 export function getSocket(): ClientSocket {
   if (socket) return socket;
   socket = io({ withCredentials: true, transports: ["websocket", "polling"], reconnectionDelayMax: 5_000 });
+  unpackEventBatches(socket);
   socket.on("connect", () => {
     setState({
       connected: true,

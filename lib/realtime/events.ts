@@ -47,6 +47,29 @@ export interface ServerToClientEvents {
     viewers: { userId: string; name: string; typing: boolean }[];
   }) => void;
   "campaign:progress": (e: { campaignId: string; counts: Record<string, number> }) => void;
+  /** Several of the events above in one packet, handled as if each came alone (unpackEventBatches). */
+  "events:batch": (events: BatchedEvent[]) => void;
+}
+
+type SingleEvent = Exclude<keyof ServerToClientEvents, "events:batch">;
+/** One event inside an `events:batch` packet: its name and its arguments. */
+export type BatchedEvent = { [E in SingleEvent]: [E, ...Parameters<ServerToClientEvents[E]>] }[SingleEvent];
+
+/**
+ * Makes a client socket handle each event of an `events:batch` packet exactly
+ * as if it had arrived alone: the socket's own listeners for it are called, in
+ * order. A webhook batch sends its changes to an inbox this way — a few
+ * packets (each under the Postgres adapter's NOTIFY limit) instead of two per
+ * message. Every client socket must call this once.
+ */
+export function unpackEventBatches(socket: {
+  on(event: "events:batch", fn: (events: BatchedEvent[]) => void): unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: each event's listeners take that event's own arguments
+  listeners(event: any): ((...args: any[]) => void)[];
+}): void {
+  socket.on("events:batch", (events) => {
+    for (const [name, ...args] of events) for (const listener of socket.listeners(name)) listener(...args);
+  });
 }
 
 export interface ClientToServerEvents {

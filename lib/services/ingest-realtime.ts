@@ -1,8 +1,8 @@
 import { eq, inArray } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client";
 import { contacts, threads, users } from "../../db/schema";
-import { emitTo, getIo } from "../realtime/emit";
-import { type MessageEvent, rooms, type ThreadSummary } from "../realtime/events";
+import { emitPacked, getIo } from "../realtime/emit";
+import { type BatchedEvent, type MessageEvent, rooms, type ThreadSummary } from "../realtime/events";
 import type { AppliedStatus } from "./ingest-statuses";
 import { emitTemplateChanges, type TemplateChange } from "./templates";
 
@@ -53,19 +53,30 @@ export async function loadThreadSummaries(db: DbOrTx, threadIds: string[]): Prom
 export async function emitIngestEffects(db: DbOrTx, effects: IngestEffects): Promise<void> {
   if (!getIo()) return;
   const summaries = await loadThreadSummaries(db, effects.threadIds);
-  for (const t of summaries) emitTo(rooms.inbox(t.inboxId), "thread:upsert", t);
-  for (const m of effects.newMessages)
-    emitTo([rooms.inbox(m.inboxId), rooms.thread(m.threadId)], "message:new", m);
+  // Everyone in a thread's room is in its inbox's room (joining a thread checks the inbox), so
+  // one inbox room carries it all, packed: a few packets per inbox per batch.
+  const byInbox = new Map<string, BatchedEvent[]>();
+  const add = (inboxId: string, e: BatchedEvent) => {
+    const list = byInbox.get(inboxId);
+    if (list) list.push(e);
+    else byInbox.set(inboxId, [e]);
+  };
+  for (const t of summaries) add(t.inboxId, ["thread:upsert", t]);
+  for (const m of effects.newMessages) add(m.inboxId, ["message:new", m]);
   for (const s of effects.statusChanges) {
     if (!s.changed) continue;
-    emitTo([rooms.inbox(s.inboxId), rooms.thread(s.threadId)], "message:status", {
-      threadId: s.threadId,
-      inboxId: s.inboxId,
-      messageId: s.messageId,
-      status: s.status,
-      errorCode: s.errorCode,
-      errorText: s.errorText,
-    });
+    add(s.inboxId, [
+      "message:status",
+      {
+        threadId: s.threadId,
+        inboxId: s.inboxId,
+        messageId: s.messageId,
+        status: s.status,
+        errorCode: s.errorCode,
+        errorText: s.errorText,
+      },
+    ]);
   }
+  for (const [inboxId, events] of byInbox) emitPacked(rooms.inbox(inboxId), events);
   emitTemplateChanges(effects.templates);
 }

@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
 import { type inboxes, messages, templates } from "../../db/schema";
 import { type IoServer, setIo } from "../../lib/realtime/emit";
-import { type ClientToServerEvents, rooms, type ServerToClientEvents } from "../../lib/realtime/events";
+import {
+  type ClientToServerEvents,
+  rooms,
+  type ServerToClientEvents,
+  unpackEventBatches,
+} from "../../lib/realtime/events";
 import {
   createTestInbox,
   inboundTextBody,
@@ -46,6 +51,7 @@ beforeAll(async () => {
   client = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, {
     transports: ["websocket"],
   });
+  unpackEventBatches(client);
   await new Promise<void>((r) => client.once("presence:update", () => r()));
   client.on("thread:upsert", (t) => received.push({ event: "thread:upsert", payload: t }));
   client.on("message:status", (e) => received.push({ event: "message:status", payload: e }));

@@ -3,7 +3,11 @@ import { encode } from "next-auth/jwt";
 import { io as connect, type Socket } from "socket.io-client";
 import type { DbOrTx } from "../../../db/client";
 import { inboxMembers, users } from "../../../db/schema";
-import type { ClientToServerEvents, ServerToClientEvents } from "../../../lib/realtime/events";
+import {
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+  unpackEventBatches,
+} from "../../../lib/realtime/events";
 
 /**
  * Agents for tests that talk to running instances over Socket.IO: a user row,
@@ -45,6 +49,7 @@ export function connectAgent(url: string, cookie: string, timeoutMs = 20_000): P
     reconnection: false,
     forceNew: true,
   });
+  unpackEventBatches(socket);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.close();
