@@ -108,7 +108,9 @@ const children = new Set<number>();
 
 export async function startApp(opts: StartAppOptions): Promise<RunningApp> {
   const port = opts.port ?? (await freePort());
-  const proc = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+  // APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the app (written when it stops).
+  const nodeArgs = process.env.APP_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const proc = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "server.ts"], {
     detached: true,
     stdio: ["ignore", opts.onStdoutLine ? "pipe" : "ignore", opts.stderr === false ? "ignore" : "inherit"],
     env: {

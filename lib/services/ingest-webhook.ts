@@ -273,7 +273,23 @@ async function storeInboundMessages(
     for (const r of rows) contactIds.set(r.waId, r.id);
   }
 
-  // 2. Threads (inbox × contact): created on first message, without locking yet.
+  // 2. The threads of messages named by statuses (locked with the others below).
+  const statusWamids = [...new Set(plan.statuses.map((s) => s.wamid))];
+  const statusThreadIds = statusWamids.length
+    ? [
+        ...new Set(
+          (
+            await tx
+              .select({ threadId: messages.threadId })
+              .from(messages)
+              .where(inArray(messages.wamid, statusWamids))
+          ).map((r) => r.threadId),
+        ),
+      ]
+    : [];
+
+  // 3. Threads (inbox × contact), created on first message, and every thread this batch may
+  //    change locked (`for update`) in id order — the lock order — in one statement.
   const pairs = new Map<string, { inboxId: string; contactId: string; firstAt: Date }>();
   for (const m of plan.messages) {
     const contactId = contactIds.get(m.waId)!;
@@ -282,13 +298,11 @@ async function storeInboundMessages(
     if (!p) pairs.set(key, { inboxId: m.inboxId, contactId, firstAt: m.at });
     else if (m.at < p.firstAt) p.firstAt = m.at;
   }
-  const pairList = [...pairs.values()].sort((a, b) =>
-    a.inboxId === b.inboxId ? a.contactId.localeCompare(b.contactId) : a.inboxId.localeCompare(b.inboxId),
-  );
+  const pairList = [...pairs.values()];
   const threadByPair = new Map<string, string>();
   if (pairList.length) {
-    // Insert the new ones and read every pair's id back in one statement (the select sees the
-    // rows that existed before it; the insert's RETURNING, the ones it created).
+    // `created` holds the threads the insert made (locked by it); `locked` the ones that
+    // existed at the statement's start, plus the statuses' threads.
     const pairsJson = JSON.stringify(
       pairList.map((p) => ({ inbox_id: p.inboxId, contact_id: p.contactId, at: p.firstAt })),
     );
@@ -299,15 +313,20 @@ async function storeInboundMessages(
         insert into ${threads} (inbox_id, contact_id, last_message_at)
         select inbox_id, contact_id, at from v
         on conflict (inbox_id, contact_id) do nothing
-        returning id, inbox_id, contact_id)
+        returning id, inbox_id, contact_id),
+      locked as materialized (
+        select t.id, t.inbox_id, t.contact_id from ${threads} t
+         where (t.inbox_id = any(${uuidArray(pairList.map((p) => p.inboxId))})
+                and t.contact_id = any(${uuidArray(pairList.map((p) => p.contactId))}))
+            or t.id = any(${uuidArray(statusThreadIds)})
+         order by t.id
+           for update of t)
       select id, inbox_id, contact_id from created
       union all
-      select t.id, t.inbox_id, t.contact_id from ${threads} t join v using (inbox_id, contact_id)
-       where t.inbox_id = any(${uuidArray(pairList.map((p) => p.inboxId))})
-         and t.contact_id = any(${uuidArray(pairList.map((p) => p.contactId))})`);
+      select l.id, l.inbox_id, l.contact_id from locked l join v using (inbox_id, contact_id)`);
     for (const t of rows) threadByPair.set(`${t.inbox_id}|${t.contact_id}`, t.id);
     // A thread another transaction created after this statement's snapshot was neither inserted
-    // nor seen above (the insert waited for it, then skipped it): read it now.
+    // nor seen above (the insert waited for it, then skipped it): read and lock it now.
     const missing = pairList.filter((p) => !threadByPair.has(`${p.inboxId}|${p.contactId}`));
     if (missing.length) {
       const late = await tx
@@ -318,26 +337,16 @@ async function storeInboundMessages(
             inArray(threads.inboxId, [...new Set(missing.map((p) => p.inboxId))]),
             inArray(threads.contactId, [...new Set(missing.map((p) => p.contactId))]),
           ),
-        );
+        )
+        .orderBy(asc(threads.id))
+        .for("update");
       for (const t of late) threadByPair.set(`${t.inboxId}|${t.contactId}`, t.id);
     }
-  }
-
-  // 3. Lock every thread this body may change — inbound threads and the threads of messages
-  //    named by statuses — in one statement, in id order.
-  const statusWamids = [...new Set(plan.statuses.map((s) => s.wamid))];
-  const statusThreads = statusWamids.length
-    ? await tx
-        .select({ threadId: messages.threadId })
-        .from(messages)
-        .where(inArray(messages.wamid, statusWamids))
-    : [];
-  const lockIds = [...new Set([...threadByPair.values(), ...statusThreads.map((s) => s.threadId)])].sort();
-  if (lockIds.length) {
+  } else if (statusThreadIds.length) {
     await tx
       .select({ id: threads.id })
       .from(threads)
-      .where(inArray(threads.id, lockIds))
+      .where(inArray(threads.id, statusThreadIds))
       .orderBy(asc(threads.id))
       .for("update");
   }
