@@ -35,6 +35,10 @@ const envSchema = z.object({
    * (@socket.io/postgres-adapter, LISTEN/NOTIFY on DATABASE_URL) or `none` (one instance).
    */
   REALTIME_ADAPTER: z.enum(["postgres", "none"]).default("postgres"),
+  /** Webhook transactions one instance runs at once; bodies arriving meanwhile share the next one. */
+  WEBHOOK_BATCH_PARALLEL: z.coerce.number().int().min(1).max(16).default(2),
+  /** Connections in each instance's pool (webhook batches, pages, workers). */
+  DB_POOL_MAX: z.coerce.number().int().min(2).default(10),
 });
 
 export type Env = z.infer<typeof envSchema>;

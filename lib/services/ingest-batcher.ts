@@ -1,4 +1,5 @@
 import type { Db } from "../../db/client";
+import { env } from "../env";
 import { log } from "../logger";
 import type { IngestEffects } from "./ingest-realtime";
 import { emitCommitted, type IngestJob, type IngestSummary, storeWebhookBatch } from "./ingest-webhook";
@@ -40,7 +41,7 @@ type Waiting = {
 };
 
 export function createIngestBatcher(db: Db, opts: BatcherOptions = {}): IngestBatcher {
-  const parallel = opts.parallel ?? Number(process.env.INGEST_PARALLEL ?? 2);
+  const parallel = opts.parallel ?? env().WEBHOOK_BATCH_PARALLEL;
   const maxItems = opts.maxItems ?? 1000;
   const queue: Waiting[] = [];
   let running = 0;
