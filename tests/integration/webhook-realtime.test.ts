@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import postgres from "postgres";
 import { Server } from "socket.io";
 import { io as connect, type Socket } from "socket.io-client";
@@ -36,6 +36,8 @@ let io: IoServer;
 let client: Socket<ServerToClientEvents, ClientToServerEvents>;
 let observer: postgres.Sql;
 const received: { event: string; payload: Record<string, unknown>; committed?: boolean }[] = [];
+/** Size in bytes of every `events:batch` packet received. */
+const packets: number[] = [];
 
 beforeAll(async () => {
   inbox = await createTestInbox(db);
@@ -53,6 +55,7 @@ beforeAll(async () => {
   });
   unpackEventBatches(client);
   await new Promise<void>((r) => client.once("presence:update", () => r()));
+  client.on("events:batch", (packet) => packets.push(JSON.stringify(packet).length));
   client.on("thread:upsert", (t) => received.push({ event: "thread:upsert", payload: t }));
   client.on("message:status", (e) => received.push({ event: "message:status", payload: e }));
   client.on("template:update", (e) => received.push({ event: "template:update", payload: e }));
@@ -108,6 +111,32 @@ describe("realtime after commit", () => {
     await postWebhook(body, { signature: signBody(body, "forged") });
     await new Promise((r) => setTimeout(r, 300));
     expect(received.length).toBe(before);
+  });
+
+  it("a burst of bodies reaches the client as every event, once each, in a few packets", async () => {
+    const start = { news: events("message:new").length, upserts: events("thread:upsert").length };
+    packets.length = 0;
+    const wamids = Array.from({ length: 60 }, () => randomWamid());
+    const answers = await Promise.all(
+      wamids.map((wamid, i) =>
+        postWebhook(inboundTextBody({ inbox, waId: `1555${randomDigits(8)}`, text: `burst ${i}`, wamid })),
+      ),
+    );
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    await until(() => events("message:new").length - start.news >= 60);
+    await new Promise((r) => setTimeout(r, 200));
+    const news = events("message:new").slice(start.news);
+    const ids = (
+      await db.select({ id: messages.id }).from(messages).where(inArray(messages.wamid, wamids))
+    ).map((r) => r.id);
+    expect(news.map((e) => e.payload.messageId).sort()).toEqual(ids.sort());
+    expect(news.every((e) => e.committed)).toBe(true);
+    // One list row per new thread.
+    expect(events("thread:upsert").length - start.upserts).toBe(60);
+    // Packed: far fewer packets than the 120 events, each under the adapter's 8,000-byte NOTIFY limit.
+    expect(packets.length).toBeGreaterThan(0);
+    expect(packets.length).toBeLessThan(60);
+    expect(Math.max(...packets)).toBeLessThan(8000);
   });
 
   it("emits message:status when a status changes a message, and template:update", async () => {
