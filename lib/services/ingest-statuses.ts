@@ -86,6 +86,13 @@ export type AppliedStatus = {
   errorText: string | null;
   /** False when the statuses changed nothing on the message (e.g. `delivered` after `read`). */
   changed: boolean;
+  /**
+   * Whether the change can move billing, so the engine must run: the delivery or failure time
+   * moved (the engine's only inputs a status can change — a `read` after `delivered` does not
+   * move the delivery time, the earliest of the two), or Meta's verdict changed on a delivered
+   * message (reconciliation). A `sent` status, or a `read` repeating Meta's verdict, cannot.
+   */
+  billingChanged: boolean;
 };
 
 const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
@@ -225,6 +232,12 @@ export async function applyStatusesForWamids(
       errorCode: after.errorCode,
       errorText: after.errorText,
       changed,
+      billingChanged:
+        !sameTime(after.deliveredAt, before.deliveredAt) ||
+        !sameTime(after.failedAt, before.failedAt) ||
+        (after.deliveredAt !== null &&
+          (!sameJson(after.metaPricing, before.metaPricing) ||
+            !sameJson(after.metaConversation, before.metaConversation))),
     });
   }
   await tx

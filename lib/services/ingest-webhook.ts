@@ -188,12 +188,16 @@ async function ingestInTx(
     }
   }
 
-  // Window state, once per thread per batch, in id order (the lock order). Statuses can move
-  // billing; new inbound messages moved the CSW in their thread update already and need the
-  // engine only if the contact has outbound events at or after them (updateThreadsForInbound).
+  // Window state, once per thread per batch, in id order (the lock order), only where it can
+  // change: statuses that moved a delivery (AppliedStatus.billingChanged), and new inbound
+  // messages older than an outbound event of the contact (updateThreadsForInbound) — a current
+  // one has already moved the CSW in its thread update.
   const inboundThreads = new Set(inserted.map((m) => m.threadId));
   const statusThreads = new Set(applied.filter((s) => s.changed).map((s) => s.threadId));
-  const engineThreads = new Set([...statusThreads, ...needEngine]);
+  const engineThreads = new Set([
+    ...applied.filter((s) => s.billingChanged).map((s) => s.threadId),
+    ...needEngine,
+  ]);
   for (const id of [...engineThreads].sort()) await refreshThreadState(tx, id);
   const threadIds = [...new Set([...inboundThreads, ...statusThreads])].sort();
 

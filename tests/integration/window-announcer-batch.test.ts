@@ -1,10 +1,11 @@
 import { eq, inArray } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
-import { getDb } from "../../db/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../../db/client";
 import { threads, windowAnnouncements } from "../../db/schema";
 import type { IoServer } from "../../lib/realtime/emit";
 import { rooms } from "../../lib/realtime/events";
 import { startWindowAnnouncer } from "../../lib/realtime/window-announcer";
+import { type PrivateDb, privateDatabase } from "./helpers/private-db";
 import { makeInbox, makeThread } from "./threads-fixtures";
 
 type WindowEvent = { threadId: string; inboxId: string; kind: "csw" | "fep"; expiresAt: string | null };
@@ -30,7 +31,17 @@ const sleepUntil = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, 
  * and one that a new customer message moved is not announced at all.
  */
 describe("window announcer, expiries due at the same instant", () => {
-  const db = getDb();
+  // A database of its own: announcers of test files running in parallel (auth-socket's, on the
+  // shared one) would otherwise claim these expiries first.
+  let pdb: PrivateDb;
+  let db: Db;
+  beforeAll(async () => {
+    pdb = await privateDatabase("announcer_batch");
+    db = pdb.db;
+  });
+  afterAll(async () => {
+    await pdb?.drop();
+  });
 
   it("announces each of several same-instant expiries once across two announcers, not a moved one", async () => {
     const inbox = await makeInbox(db);
@@ -43,7 +54,9 @@ describe("window announcer, expiries due at the same instant", () => {
 
     const a = recordingIo();
     const b = recordingIo();
-    const announcers = [a, b].map((r) => startWindowAnnouncer(r.io, { intervalMs: 60_000, shared: true }));
+    const announcers = [a, b].map((r) =>
+      startWindowAnnouncer(r.io, { intervalMs: 60_000, shared: true, db: () => db }),
+    );
     try {
       await Promise.all(announcers.map((x) => x.scan()));
       expect(announcers.map((x) => x.pending())).toEqual([7, 7]);
@@ -84,7 +97,7 @@ describe("window announcer, expiries due at the same instant", () => {
     await db.update(threads).set({ cswExpiresAt: at }).where(inArray(threads.id, ids));
 
     const r = recordingIo();
-    const announcer = startWindowAnnouncer(r.io, { intervalMs: 60_000 });
+    const announcer = startWindowAnnouncer(r.io, { intervalMs: 60_000, db: () => db });
     try {
       await announcer.scan();
       expect(announcer.pending()).toBe(3);
