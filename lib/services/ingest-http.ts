@@ -44,6 +44,10 @@ export function readBodyLimited(
       ),
     );
     req.on("error", reject);
+    // A client that hangs up mid-body: nothing to answer, nothing stored.
+    req.on("close", () => {
+      if (!req.complete) reject(new Error("client closed the request before its body ended"));
+    });
   });
 }
 

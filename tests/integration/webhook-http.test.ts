@@ -1,7 +1,9 @@
+import net from "node:net";
 import { eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
 import { contacts, type inboxes, messages, webhookEvents } from "../../db/schema";
+import { WEBHOOK_PATH } from "../../lib/services/webhook-endpoint";
 import {
   createTestInbox,
   inboundTextBody,
@@ -10,6 +12,7 @@ import {
   randomWamid,
   requestWebhook,
   signBody,
+  webhookServerUrl,
 } from "./helpers/webhook";
 
 const db = getDb();
@@ -152,6 +155,35 @@ describe("POST size limit (3 MB)", () => {
     const res = await postWebhook(body);
     expect(res.status).toBe(413);
     expect(await traces(marker)).toBe(0);
+  });
+});
+
+describe("a sender that hangs up", () => {
+  it("mid-body: nothing is stored and the endpoint keeps answering", async () => {
+    const marker = randomWamid();
+    const raw = JSON.stringify(
+      inboundTextBody({ inbox, waId: `1555${randomDigits(8)}`, text: "cut", wamid: marker }),
+    );
+    const url = new URL(await webhookServerUrl());
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(Number(url.port), url.hostname, () => {
+        socket.write(
+          `POST ${WEBHOOK_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+            `Content-Length: ${Buffer.byteLength(raw)}\r\nX-Hub-Signature-256: ${signBody(raw)}\r\n\r\n` +
+            raw.slice(0, 40),
+        );
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 100);
+      });
+      socket.on("error", reject);
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await traces(marker)).toBe(0);
+    const again = await postWebhook(raw);
+    expect(again.status).toBe(200);
+    expect(await traces(marker)).toBe(2);
   });
 });
 
