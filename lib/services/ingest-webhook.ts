@@ -190,7 +190,7 @@ async function ingestInTx(
 
   // Window state, once per thread per batch, in id order (the lock order), only where it can
   // change: statuses that moved a delivery (AppliedStatus.billingChanged), and new inbound
-  // messages older than an outbound event of the contact (updateThreadsForInbound) — a current
+  // messages older than an outbound event of the contact (storeMessagesAndThreads) — a current
   // one has already moved the CSW in its thread update.
   const inboundThreads = new Set(inserted.map((m) => m.threadId));
   const statusThreads = new Set(applied.filter((s) => s.changed).map((s) => s.threadId));
@@ -258,7 +258,7 @@ const CHUNK = 500; // rows per multi-row insert: far below PostgreSQL's 65,535 p
 /**
  * Contacts, threads and inbound messages. Returns the messages really inserted,
  * the wamids that opted out, and the threads whose billing the engine must
- * recompute (see updateThreadsForInbound).
+ * recompute (see storeMessagesAndThreads).
  */
 async function storeInboundMessages(
   tx: Tx,
@@ -360,12 +360,48 @@ async function storeInboundMessages(
   }
   if (plan.messages.length === 0) return none;
 
-  // 4. Messages: insert … on conflict (wamid) do nothing — only rows really inserted move counters.
+  // 4. Messages — insert … on conflict (wamid) do nothing, so only rows really inserted count —
+  //    and the bookkeeping of their threads, in one statement (see storeMessagesAndThreads).
+  const contactOf = (m: PlannedMessage) => contactIds.get(m.waId)!;
+  const { inserted, needEngine } = await storeMessagesAndThreads(
+    tx,
+    plan,
+    contactOf,
+    (m) => threadByPair.get(`${m.inboxId}|${contactOf(m)}`)!,
+  );
+  return { inserted, optedOut: await applyOptOuts(tx, inserted), needEngine };
+}
+
+/**
+ * The new inbound messages and every thread they land in, in one statement.
+ * Messages: one JSON parameter, not a VALUES list (drizzle's per-value work was
+ * a quarter of this process's time at 50 messages a body). Threads, from the
+ * messages really inserted: the CSW runs from the customer's latest message
+ * timestamp (never moved back) and its expiry is stored with it, the preview
+ * follows the latest message overall, unread grows by the number inserted,
+ * resolved/snoozed threads reopen, and a Click-to-WhatsApp referral is
+ * remembered with its message time.
+ *
+ * Also returns the threads whose contact (in that account) has an outbound
+ * message sent, delivered, read or failed at or after the earliest new message:
+ * only for those can a customer message change what the engine computed (a
+ * billing conversation, a verdict, the FEP — a unit property test of the engine
+ * pins this down). Usually none: a customer writing now is later than
+ * everything sent.
+ */
+async function storeMessagesAndThreads(
+  tx: Tx,
+  plan: IngestPlan,
+  contactOf: (m: PlannedMessage) => string,
+  threadOf: (m: PlannedMessage) => string,
+): Promise<{ inserted: InsertedMessage[]; needEngine: string[] }> {
   const planned = [...plan.messages].sort((a, b) => (a.wamid < b.wamid ? -1 : a.wamid > b.wamid ? 1 : 0));
   const byWamid = new Map(planned.map((m) => [m.wamid, m]));
+  const threadIds = [...new Set(planned.map(threadOf))];
   const messagesJson = JSON.stringify(
-    planned.map((m) => ({
-      thread_id: threadByPair.get(`${m.inboxId}|${contactIds.get(m.waId)}`)!,
+    planned.map((m, i) => ({
+      i,
+      thread_id: threadOf(m),
       type: m.type,
       body: m.body,
       payload: m.payload,
@@ -374,97 +410,75 @@ async function storeInboundMessages(
       reply_to_wamid: m.replyToWamid,
       wamid: m.wamid,
       at: m.at,
+      preview: previewOf(m.body),
+      referral: m.referral,
     })),
   );
-  // Built as one JSON parameter, not a VALUES list: drizzle's per-value work was a quarter of
-  // this process's time at 50 messages a body.
-  const rows = await tx.execute<{ id: string; wamid: string; thread_id: string }>(sql`
-    insert into ${messages}
-      (thread_id, direction, type, body, payload, media_id, media_mime, reply_to_wamid, wamid, status, at)
-    select thread_id, 'inbound'::message_direction, type, body, payload, media_id, media_mime, reply_to_wamid,
-           wamid, 'received'::message_status, at
-      from jsonb_to_recordset(${messagesJson}::jsonb) as v(thread_id uuid, type text, body text, payload jsonb,
-           media_id text, media_mime text, reply_to_wamid text, wamid text, at timestamptz)
-     order by wamid
-    on conflict (wamid) do nothing
-    returning id, wamid, thread_id`);
-  const inserted: InsertedMessage[] = rows.map((r) => {
-    const m = byWamid.get(r.wamid)!;
-    return {
-      id: r.id,
-      wamid: r.wamid,
-      threadId: r.thread_id,
-      contactId: contactIds.get(m.waId)!,
-      planned: m,
-    };
-  });
-
-  // 5. Thread bookkeeping, from the inserted messages only.
-  const needEngine = await updateThreadsForInbound(tx, inserted);
-  return { inserted, optedOut: await applyOptOuts(tx, inserted), needEngine };
-}
-
-/**
- * Every thread after its new inbound messages, in one statement: the CSW runs
- * from the customer's latest message timestamp (never moved back) and its expiry
- * is stored with it, preview follows the latest message overall, unread grows
- * by the number inserted, resolved/snoozed threads reopen, and a
- * Click-to-WhatsApp referral is remembered with its message time.
- *
- * Returns the threads whose contact (in that account) has an outbound message
- * sent, delivered, read or failed at or after the earliest new message: only
- * for those can a customer message change what the engine computed (a billing
- * conversation, a verdict, the FEP — a unit property test of the engine pins
- * this down). Usually none: a customer writing now is later than everything sent.
- */
-async function updateThreadsForInbound(tx: Tx, inserted: readonly InsertedMessage[]): Promise<string[]> {
-  if (inserted.length === 0) return [];
-  const byThread = new Map<string, InsertedMessage[]>();
-  for (const m of inserted) {
-    const list = byThread.get(m.threadId);
-    if (list) list.push(m);
-    else byThread.set(m.threadId, [m]);
-  }
-  const latestOf = (list: InsertedMessage[]) => list.reduce((a, b) => (b.planned.at >= a.planned.at ? b : a));
-  const rows = [...byThread.entries()].map(([id, list]) => {
-    const latest = latestOf(list);
-    const withReferral = list.filter((m) => m.planned.referral);
-    const ref = withReferral.length ? latestOf(withReferral) : null;
-    return {
-      id,
-      at: latest.planned.at,
-      first_at: list.reduce((a, b) => (b.planned.at < a.planned.at ? b : a)).planned.at,
-      preview: previewOf(latest.planned.body),
-      n: list.length,
-      referral: ref?.planned.referral ?? null,
-      ref_at: ref?.planned.at ?? null,
-    };
-  });
   const reopen = sql`t.status in ('resolved', 'snoozed')`;
-  const updated = await tx.execute<{ id: string; needs_engine: boolean }>(sql`
-    update ${threads} t set
-      last_inbound_at = greatest(t.last_inbound_at, v.at),
-      csw_expires_at = greatest(t.last_inbound_at, v.at) + make_interval(secs => ${CSW_MS / 1000}),
-      last_message_at = greatest(t.last_message_at, v.at),
-      last_message_preview = case when v.at >= t.last_message_at then v.preview else t.last_message_preview end,
-      unread_count = t.unread_count + v.n,
-      status = case when ${reopen} then 'open'::thread_status else t.status end,
-      snoozed_until = case when ${reopen} then null else t.snoozed_until end,
-      referral = case when v.ref_at is not null and (t.referral_at is null or t.referral_at <= v.ref_at)
-                      then v.referral else t.referral end,
-      referral_at = case when v.ref_at is null then t.referral_at else greatest(t.referral_at, v.ref_at) end,
-      updated_at = now()
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      as v(id uuid, at timestamptz, first_at timestamptz, preview text, n int, referral jsonb, ref_at timestamptz)
-    where t.id = v.id and t.id = any(${uuidArray(rows.map((r) => r.id))})
-    returning t.id, exists (
-      select 1 from ${inboxes} own
-        join ${inboxes} i on i.waba_id = own.waba_id
-        join ${threads} t2 on t2.inbox_id = i.id and t2.contact_id = t.contact_id
-        join ${messages} m on m.thread_id = t2.id
-       where own.id = t.inbox_id and m.direction = 'outbound'
-         and greatest(m.at, m.delivered_at, m.read_at, m.failed_at) >= v.first_at) as needs_engine`);
-  return updated.filter((r) => r.needs_engine).map((r) => r.id);
+  // Ties (same timestamp) go to the message later in wamid order, as they always have.
+  const rows = await tx.execute<{
+    kind: "m" | "t";
+    id: string;
+    wamid: string | null;
+    thread_id: string | null;
+    needs_engine: boolean | null;
+  }>(sql`
+    with v as (
+      select * from jsonb_to_recordset(${messagesJson}::jsonb) as v(i int, thread_id uuid, type text, body text,
+        payload jsonb, media_id text, media_mime text, reply_to_wamid text, wamid text, at timestamptz,
+        preview text, referral jsonb)),
+    ins as (
+      insert into ${messages}
+        (thread_id, direction, type, body, payload, media_id, media_mime, reply_to_wamid, wamid, status, at)
+      select thread_id, 'inbound'::message_direction, type, body, payload, media_id, media_mime,
+             reply_to_wamid, wamid, 'received'::message_status, at
+        from v order by i
+      on conflict (wamid) do nothing
+      returning id, wamid, thread_id),
+    per_thread as (
+      select ins.thread_id as id, count(*)::int as n, max(v.at) as at, min(v.at) as first_at,
+             (array_agg(v.preview order by v.at desc, v.i desc))[1] as preview,
+             (array_agg(v.referral order by v.at desc, v.i desc) filter (where v.referral is not null))[1]
+               as referral,
+             max(v.at) filter (where v.referral is not null) as ref_at
+        from ins join v using (wamid)
+       group by ins.thread_id),
+    upd as (
+      update ${threads} t set
+        last_inbound_at = greatest(t.last_inbound_at, p.at),
+        csw_expires_at = greatest(t.last_inbound_at, p.at) + make_interval(secs => ${CSW_MS / 1000}),
+        last_message_at = greatest(t.last_message_at, p.at),
+        last_message_preview = case when p.at >= t.last_message_at then p.preview else t.last_message_preview end,
+        unread_count = t.unread_count + p.n,
+        status = case when ${reopen} then 'open'::thread_status else t.status end,
+        snoozed_until = case when ${reopen} then null else t.snoozed_until end,
+        referral = case when p.ref_at is not null and (t.referral_at is null or t.referral_at <= p.ref_at)
+                        then p.referral else t.referral end,
+        referral_at = case when p.ref_at is null then t.referral_at else greatest(t.referral_at, p.ref_at) end,
+        updated_at = now()
+      from per_thread p
+      where t.id = p.id and t.id = any(${uuidArray(threadIds)})
+      returning t.id, exists (
+        select 1 from ${inboxes} own
+          join ${inboxes} i on i.waba_id = own.waba_id
+          join ${threads} t2 on t2.inbox_id = i.id and t2.contact_id = t.contact_id
+          join ${messages} m on m.thread_id = t2.id
+         where own.id = t.inbox_id and m.direction = 'outbound'
+           and greatest(m.at, m.delivered_at, m.read_at, m.failed_at) >= p.first_at) as needs_engine)
+    select 'm' as kind, id, wamid, thread_id, null::boolean as needs_engine from ins
+    union all
+    select 't', id, null, null, needs_engine from upd`);
+  const inserted: InsertedMessage[] = [];
+  const needEngine: string[] = [];
+  for (const r of rows) {
+    if (r.kind === "t") {
+      if (r.needs_engine) needEngine.push(r.id);
+      continue;
+    }
+    const m = byWamid.get(r.wamid!)!;
+    inserted.push({ id: r.id, wamid: r.wamid!, threadId: r.thread_id!, contactId: contactOf(m), planned: m });
+  }
+  return { inserted, needEngine };
 }
 
 /** Marketing opt-out: an inbound text (or quick-reply tap) equal to a stop word. Returns their wamids. */
