@@ -57,6 +57,9 @@ export type IngestPlan = {
   notes: string[];
 };
 
+/** One key per (wamid, status) pair: a status is stored once per message and status. */
+export const statusKey = (wamid: string, status: string) => `${wamid}\u0000${status}`;
+
 export const UNSUPPORTED_BODY = "unsupported message";
 const MEDIA_KINDS = new Set(["image", "audio", "video", "document", "sticker"]);
 
@@ -254,8 +257,6 @@ export type BatchPlan = {
   /** Index of the body each merged template update came from. */
   templateOwner: number[];
 };
-
-export const statusKey = (wamid: string, status: string) => `${wamid}\u0000${status}`;
 
 export function mergePlans(plans: readonly IngestPlan[]): BatchPlan {
   const merged: IngestPlan = {
