@@ -61,7 +61,7 @@ const RECOMPUTE_RETRY_MS = 1_000;
 const PRESENCE_SWEEP_MS = 10_000;
 
 /** Online users from every instance's answer: one entry per user, sorted by name. */
-export function mergeOnline(answers: { online: OnlineUser[] }[]): OnlineUser[] {
+function mergeOnline(answers: { online: OnlineUser[] }[]): OnlineUser[] {
   const byUser = new Map<string, OnlineUser>();
   for (const a of answers) for (const u of a.online) byUser.set(u.userId, u);
   return [...byUser.values()].sort(
@@ -70,7 +70,7 @@ export function mergeOnline(answers: { online: OnlineUser[] }[]): OnlineUser[] {
 }
 
 /** A thread's viewers from every instance's answer: one entry per user (typing in any tab), sorted by name. */
-export function mergeViewers(answers: { viewers: Record<string, Viewer[]> }[], threadId: string): Viewer[] {
+function mergeViewers(answers: { viewers: Record<string, Viewer[]> }[], threadId: string): Viewer[] {
   const byUser = new Map<string, Viewer>();
   for (const a of answers)
     for (const v of a.viewers[threadId] ?? []) {

@@ -22,8 +22,6 @@ import { emitCommitted, type IngestJob, type IngestSummary, storeWebhookBatch } 
  */
 export type IngestBatcher = {
   submit(job: IngestJob): Promise<IngestSummary>;
-  /** Bodies waiting for a transaction. */
-  queued(): number;
 };
 
 export type BatcherOptions = {
@@ -103,7 +101,6 @@ export function createIngestBatcher(db: Db, opts: BatcherOptions = {}): IngestBa
         if (running < parallel) void drain();
       });
     },
-    queued: () => queue.length,
   };
 }
 
